@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode with strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "AskDocs",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "askdocs", targets: ["AskDocsCLI"]),
+        .library(name: "AskDocs", targets: ["AskDocs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // MARK: Native shims
+        .target(
+            name: "CFaiss",
+            linkerSettings: [
+                .linkedLibrary("faiss"), .linkedLibrary("gomp"), .linkedLibrary("openblas"),
+                .linkedLibrary("m"),
+            ]
+        ),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CICU", linkerSettings: [.linkedLibrary("icuuc")]),
+
+        // MARK: Models and text
+        .target(name: "Tokenizers", swiftSettings: swiftSettings),
+        .target(name: "Transformer", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+
+        // MARK: Product building blocks
+        .target(name: "Reader", dependencies: ["Tokenizers", "Transformer"], swiftSettings: swiftSettings),
+        .target(name: "DocumentStore", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+        .target(name: "Ingest", dependencies: ["CICU", "Tokenizers"], swiftSettings: swiftSettings),
+        .target(
+            name: "Retrieval",
+            dependencies: ["CFaiss", "Tokenizers", "Transformer", "DocumentStore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "Hub", swiftSettings: swiftSettings),
+
+        // MARK: Pipelines and front ends
+        .target(
+            name: "AskDocs",
+            dependencies: ["Tokenizers", "Transformer", "Reader", "DocumentStore", "Ingest", "Retrieval", "Hub"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "Server", dependencies: ["AskDocs"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "AskDocsCLI",
+            dependencies: [
+                "AskDocs", "Server",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"], swiftSettings: swiftSettings),
+        .testTarget(name: "AskDocsCLITests", dependencies: ["AskDocsCLI"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+extension AskDocsCommand {
+    /// `askdocs eval`: Evaluate the reader (SQuAD metrics) or the retriever (Recall@k, MRR).
+    struct Eval: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "eval",
+            abstract: "Evaluate the reader (SQuAD metrics) or the retriever (Recall@k, MRR). (not implemented yet)"
+        )
+
+        @Argument(parsing: .allUnrecognized, help: .hidden)
+        var arguments: [String] = []
+
+        func run() async throws {
+            throw NotImplemented(command: "eval", issue: 5)
+        }
+    }
+}

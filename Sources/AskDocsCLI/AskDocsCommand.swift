@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `askdocs` command: answers questions over your own documents, locally, with the answer's exact source.
+@main
+struct AskDocsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "askdocs",
+        abstract: "Answer questions over your own documents, in any language, with the exact source.",
+        version: "0.1.0",
+        subcommands: [
+            Index.self, Ask.self, Search.self, Read.self, Tokenize.self, Embed.self, Eval.self,
+            Reindex.self, Check.self, Models.self, Serve.self,
+        ]
+    )
+}

@@ -1,0 +1,2 @@
+/// The Hugging Face cache layout and model downloads.
+public enum HubModule {}

@@ -1,0 +1,2 @@
+/// The HTTP API (Hugging Face Inference-API compatible).
+public enum ServerModule {}
