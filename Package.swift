@@ -61,7 +61,9 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "AskDocsCLITests", dependencies: ["AskDocsCLI"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

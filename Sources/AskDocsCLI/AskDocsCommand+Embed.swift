@@ -5,7 +5,8 @@ extension AskDocsCommand {
     struct Embed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "embed",
-            abstract: "Embed JSON Lines of text from standard input with a sentence-embedding model. (not implemented yet)"
+            abstract:
+                "Embed JSON Lines of text from standard input with a sentence-embedding model. (not implemented yet)"
         )
 
         @Argument(parsing: .allUnrecognized, help: .hidden)

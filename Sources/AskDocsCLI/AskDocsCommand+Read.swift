@@ -5,7 +5,8 @@ extension AskDocsCommand {
     struct Read: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "read",
-            abstract: "Extract the answer to a question from given passages with the reader model. (not implemented yet)"
+            abstract:
+                "Extract the answer to a question from given passages with the reader model. (not implemented yet)"
         )
 
         @Argument(parsing: .allUnrecognized, help: .hidden)

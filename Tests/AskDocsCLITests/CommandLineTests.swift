@@ -47,7 +47,9 @@ struct CommandLineTests {
     func helpListsSubcommands() throws {
         let result = try AskDocsProcess.run(["--help"])
         #expect(result.status == 0)
-        for name in ["index", "ask", "search", "read", "tokenize", "embed", "eval", "reindex", "check", "models", "serve"] {
+        for name in [
+            "index", "ask", "search", "read", "tokenize", "embed", "eval", "reindex", "check", "models", "serve",
+        ] {
             #expect(result.standardOutput.contains("  \(name) "), "missing \(name)")
         }
     }

@@ -18,7 +18,8 @@ struct FaissTests {
     @Test("Flat index: add with ids, search, remove by id, write and read back")
     func flatRoundTripThroughFile() throws {
         var index: OpaquePointer?
-        #expect(cfaiss_index_new("Flat", Self.dimension, CFAISS_METRIC_INNER_PRODUCT, &index) == 0, "\(Self.lastError())")
+        #expect(
+            cfaiss_index_new("Flat", Self.dimension, CFAISS_METRIC_INNER_PRODUCT, &index) == 0, "\(Self.lastError())")
         defer { cfaiss_index_free(index) }
         let ids: [Int64] = [100, 101, 102, 103]
         #expect(cfaiss_index_add_with_ids(index, 4, Self.axisVectors(4), ids) == 0)
