@@ -6,7 +6,8 @@ public protocol Tokenizer: Sendable {
     /// overflowing windows of at most `maxLength` tokens that overlap by `stride` tokens, exactly like
     /// `tokenizer(first, second, truncation="only_second", max_length:, stride:, return_overflowing_tokens=True)`.
     /// `maxLength == nil` means no truncation (one element). Returns no windows where the reference raises
-    /// (the first sequence plus special tokens leaves no room for the second).
+    /// (the first sequence plus special tokens leaves no room for the second). An empty `second` encodes
+    /// `first` alone with the single-sequence template, as `transformers` does for `text_pair=""`.
     func encodePair(_ first: String, _ second: String, maxLength: Int?, stride: Int) -> [Encoding]
     /// Turns ids back into text with the model's decoder.
     func decode(_ ids: [Int32], skipSpecialTokens: Bool) -> String

@@ -10,6 +10,14 @@ package enum TokenModel: Sendable {
         }
     }
 
+    /// The id of a vocabulary piece.
+    package func id(of piece: String) -> Int32? {
+        switch self {
+        case .unigram(let model): model.id(of: piece)
+        case .wordPiece(let model): model.id(of: piece)
+        }
+    }
+
     func piece(_ id: Int32) -> String? {
         let pieces: [String]
         switch self {
@@ -75,8 +83,8 @@ package struct TokenizerPipeline: Sendable {
         var last = 0
         for (index, range) in rawAdded.matches(in: scalars) {
             if range.lowerBound > last { encodePiece(scalars, last..<range.lowerBound, into: &out, scratch: &scratch) }
-            let token = rawAdded.tokens[index]
-            append(&out, id: token.id, token: token.content, offsets: range)
+            // The token text is the matched span, stripped whitespace included, as in the reference.
+            append(&out, id: rawAdded.tokens[index].id, token: Self.text(scalars[range]), offsets: range)
             last = range.upperBound
         }
         if last < scalars.count { encodePiece(scalars, last..<scalars.count, into: &out, scratch: &scratch) }
@@ -84,6 +92,12 @@ package struct TokenizerPipeline: Sendable {
         out.typeIds = Array(repeating: 0, count: out.ids.count)
         out.attentionMask = Array(repeating: 1, count: out.ids.count)
         return out
+    }
+
+    private static func text(_ scalars: ArraySlice<UInt32>) -> String {
+        var s = ""
+        s.unicodeScalars.append(contentsOf: scalars.compactMap(Unicode.Scalar.init))
+        return s
     }
 
     @inline(__always) private func append(_ out: inout Encoding, id: Int32, token: String, offsets: Range<Int>) {
@@ -107,8 +121,9 @@ package struct TokenizerPipeline: Sendable {
                 var sub = text.slice(last..<match.lowerBound)
                 encodeNormalized(&sub, into: &out, scratch: &scratch)
             }
-            let token = normalizedAdded.tokens[index]
-            append(&out, id: token.id, token: token.content, offsets: text.originalRange(match))
+            append(
+                &out, id: normalizedAdded.tokens[index].id, token: Self.text(text.scalars[match]),
+                offsets: text.originalRange(match))
             last = match.upperBound
         }
         if last < text.count {
@@ -167,6 +182,17 @@ package struct TokenizerPipeline: Sendable {
                 }
             }
         }
+    }
+
+    /// A (first, second) pair as `transformers` encodes it: an empty second text means no pair at all
+    /// (`text_pair=""` is falsy there), so the first text gets the single-sequence template.
+    package func encodePair(_ first: String, _ second: String, maxLength: Int?, stride: Int) -> [Encoding] {
+        if second.isEmpty {
+            let single = postProcessor.apply(first: encodeSequence(first), second: nil, addSpecialTokens: true)
+            if let maxLength, single.count > maxLength { return [] }
+            return [single]
+        }
+        return windows(first: encodeSequence(first), second: encodeSequence(second), maxLength: maxLength, stride: stride)
     }
 
     /// Windows of a pair, like the reference's `only_second` truncation with overflowing tokens.
