@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "AskDocsCLI",
             dependencies: [
-                "AskDocs", "Server",
+                "AskDocs", "Server", "Tokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -65,6 +65,9 @@ let package = Package(
             name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"],
             swiftSettings: swiftSettings),
         .testTarget(name: "AskDocsCLITests", dependencies: ["AskDocsCLI"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

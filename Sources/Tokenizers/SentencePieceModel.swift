@@ -1,0 +1,149 @@
+/// The parts of a SentencePiece `ModelProto` (`sentencepiece.bpe.model`) a tokenizer needs, decoded by hand
+/// from the protobuf wire format.
+public struct SentencePieceModel: Sendable {
+    /// One vocabulary entry.
+    public struct Piece: Sendable {
+        public var piece: String
+        public var score: Float
+        public var type: Int
+    }
+
+    /// Pieces in SentencePiece id order.
+    public var pieces: [Piece] = []
+    /// The normalizer's precompiled charsmap (empty when the model has none).
+    public var precompiledCharsmap: [UInt8] = []
+    /// Whether SentencePiece adds a leading space (`add_dummy_prefix`, default true).
+    public var addDummyPrefix = true
+
+    /// Decodes a serialized `ModelProto`.
+    public init(data: [UInt8]) throws(ProtobufError) {
+        var reader = ProtobufReader(bytes: data[...])
+        while let (field, wire) = try reader.nextField() {
+            switch (field, wire) {
+            case (1, 2):
+                pieces.append(try Self.piece(try reader.lengthDelimited()))
+            case (3, 2):
+                var spec = ProtobufReader(bytes: try reader.lengthDelimited())
+                while let (f, w) = try spec.nextField() {
+                    switch (f, w) {
+                    case (2, 2): precompiledCharsmap = Array(try spec.lengthDelimited())
+                    case (3, 0): addDummyPrefix = try spec.varint() != 0
+                    default: try spec.skip(wire: w)
+                    }
+                }
+            default:
+                try reader.skip(wire: wire)
+            }
+        }
+        guard !pieces.isEmpty else { throw .noPieces }
+    }
+
+    private static func piece(_ bytes: ArraySlice<UInt8>) throws(ProtobufError) -> Piece {
+        var reader = ProtobufReader(bytes: bytes)
+        var piece = Piece(piece: "", score: 0, type: 1)
+        while let (field, wire) = try reader.nextField() {
+            switch (field, wire) {
+            case (1, 2): piece.piece = String(decoding: try reader.lengthDelimited(), as: UTF8.self)
+            case (2, 5): piece.score = Float(bitPattern: try reader.fixed32())
+            case (3, 0): piece.type = Int(try reader.varint())
+            default: try reader.skip(wire: wire)
+            }
+        }
+        return piece
+    }
+
+    /// The tokenizer `transformers` builds from this model for XLM-RoBERTa (`XLMRobertaConverter`): fairseq ids
+    /// (`<s>` 0, `<pad>` 1, `</s>` 2, `<unk>` 3, SentencePiece ids from 3 on shifted by one, `<mask>` last),
+    /// normalizer `Precompiled, Strip(right), Replace(" {2,}", "▁")`, Metaspace, `<s> $A </s> </s> $B </s>`.
+    package func xlmRobertaTokenizer(file: String) throws(TokenizerError) -> UnigramTokenizer {
+        var names = ["<s>", "<pad>", "</s>", "<unk>"]
+        var scores: [Double] = [0, 0, 0, 0]
+        for piece in pieces.dropFirst(3) {
+            names.append(piece.piece)
+            scores.append(Double(piece.score))
+        }
+        let maskId = Int32(names.count)
+        names.append("<mask>")
+        scores.append(0)
+        var normalizers: [Normalizer] = []
+        if !precompiledCharsmap.isEmpty {
+            do {
+                normalizers.append(.precompiled(try PrecompiledCharsMap(data: precompiledCharsmap)))
+            } catch {
+                throw .malformed(file: file, reason: "invalid precompiled_charsmap (\(error))")
+            }
+        }
+        normalizers.append(.strip(left: false, right: true))
+        normalizers.append(.replace(.repeated(0x20, minimum: 2), content: [0x2581]))
+        let added = [
+            AddedToken(content: "<s>", id: 0, special: true), AddedToken(content: "<pad>", id: 1, special: true),
+            AddedToken(content: "</s>", id: 2, special: true), AddedToken(content: "<unk>", id: 3, special: true),
+            AddedToken(content: "<mask>", id: maskId, special: true, leftStrip: true),
+        ]
+        let pipeline = TokenizerPipeline(
+            addedTokens: added, normalizedFlags: [false, false, false, false, true],
+            normalizer: .sequence(normalizers),
+            preTokenizer: .metaspace(replacement: 0x2581, prependScheme: .always, split: true),
+            model: .unigram(UnigramModel(pieces: names, scores: scores, unknownId: 3, byteFallback: false)),
+            postProcessor: .roberta(cls: ("<s>", 0), sep: ("</s>", 2)),
+            decoder: .metaspace(replacement: "\u{2581}", dropInFirstToken: true), padTokenId: 1)
+        return UnigramTokenizer(pipeline: pipeline)
+    }
+}
+
+/// Why a protobuf could not be decoded.
+public enum ProtobufError: Error, Sendable {
+    case truncated
+    case unsupportedWireType(Int)
+    case noPieces
+}
+
+/// A minimal protobuf wire-format reader.
+struct ProtobufReader {
+    var bytes: ArraySlice<UInt8>
+
+    mutating func nextField() throws(ProtobufError) -> (Int, Int)? {
+        guard !bytes.isEmpty else { return nil }
+        let key = try varint()
+        return (Int(key >> 3), Int(key & 7))
+    }
+
+    mutating func varint() throws(ProtobufError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while let byte = bytes.first {
+            bytes.removeFirst()
+            if shift < 64 { result |= UInt64(byte & 0x7F) << shift }
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+        throw .truncated
+    }
+
+    mutating func fixed32() throws(ProtobufError) -> UInt32 {
+        guard bytes.count >= 4 else { throw .truncated }
+        let b = bytes.prefix(4).map(UInt32.init)
+        bytes.removeFirst(4)
+        return b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24
+    }
+
+    mutating func lengthDelimited() throws(ProtobufError) -> ArraySlice<UInt8> {
+        let length = try varint()
+        guard length <= UInt64(bytes.count) else { throw .truncated }
+        let value = bytes.prefix(Int(length))
+        bytes.removeFirst(Int(length))
+        return value
+    }
+
+    mutating func skip(wire: Int) throws(ProtobufError) {
+        switch wire {
+        case 0: _ = try varint()
+        case 1:
+            guard bytes.count >= 8 else { throw .truncated }
+            bytes.removeFirst(8)
+        case 2: _ = try lengthDelimited()
+        case 5: _ = try fixed32()
+        default: throw .unsupportedWireType(wire)
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+
+import Tokenizers
+
+/// Paths and fixture loading shared by the golden tests.
+enum Fixtures {
+    /// `Tests/TokenizersTests/Fixtures` in the source tree.
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+    /// The package root.
+    static let packageRoot = directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// `../shared` relative to the package root.
+    static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    static let xlmrDirectory = shared.appendingPathComponent("models/xlmr-tokenizer")
+
+    static let languages = ["ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"]
+
+    /// A gzip'd JSON fixture as Foundation objects.
+    static func json(_ name: String) throws -> [String: Any] {
+        let data = try Gzip.decompress(try Data(contentsOf: directory.appendingPathComponent(name)))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw Gzip.Failure(description: "\(name) is not a JSON object")
+        }
+        return object
+    }
+
+    /// XQuAD contexts, questions and (question, context) index pairs of one language, in file order.
+    static func xquad(_ language: String) throws -> (contexts: [String], questions: [String], pairs: [(Int, Int)]) {
+        let url = shared.appendingPathComponent("data/xquad/xquad.\(language).json")
+        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        var contexts: [String] = []
+        var questions: [String] = []
+        var pairs: [(Int, Int)] = []
+        for article in root?["data"] as? [[String: Any]] ?? [] {
+            for paragraph in article["paragraphs"] as? [[String: Any]] ?? [] {
+                contexts.append(paragraph["context"] as? String ?? "")
+                for qa in paragraph["qas"] as? [[String: Any]] ?? [] {
+                    pairs.append((questions.count, contexts.count - 1))
+                    questions.append(qa["question"] as? String ?? "")
+                }
+            }
+        }
+        return (contexts, questions, pairs)
+    }
+}
+
+/// Flat golden encodings: `ids`, `offsets` (start, end pairs) and per-text `lengths`.
+struct FlatGoldens {
+    let ids: [Int32]
+    let offsets: [Int]
+    let lengths: [Int]
+
+    init(_ object: Any?) {
+        let dictionary = object as? [String: Any] ?? [:]
+        ids = (dictionary["ids"] as? [Int] ?? []).map { Int32($0) }
+        offsets = dictionary["offsets"] as? [Int] ?? []
+        lengths = dictionary["lengths"] as? [Int] ?? []
+    }
+
+    /// The golden encodings, one per text (no special tokens; tokens are not stored).
+    var encodings: [(ids: ArraySlice<Int32>, offsets: [Range<Int>])] {
+        var result: [(ArraySlice<Int32>, [Range<Int>])] = []
+        var start = 0
+        for length in lengths {
+            let offsets = (start..<(start + length)).map { self.offsets[2 * $0]..<self.offsets[2 * $0 + 1] }
+            result.append((ids[start..<(start + length)], offsets))
+            start += length
+        }
+        return result
+    }
+}
+
+/// A fully stored golden encoding (hard set).
+struct FullGolden {
+    let ids: [Int32]
+    let tokens: [String]
+    let offsets: [Range<Int>]
+
+    init(_ object: Any?) {
+        let dictionary = object as? [String: Any] ?? [:]
+        ids = (dictionary["ids"] as? [Int] ?? []).map { Int32($0) }
+        tokens = dictionary["tokens"] as? [String] ?? []
+        offsets = (dictionary["offsets"] as? [[Int]] ?? []).map { $0[0]..<$0[1] }
+    }
+}
+
+/// Checks a tokenizer against a golden file: singles, pair windows and the hard set. Returns how many
+/// encodings (texts and windows) were compared.
+struct GoldenChecker {
+    let tokenizer: any Tokenizer
+    let pipeline: TokenizerPipeline
+    /// Template layout of a pair window: special ids before the question, between, and after the context.
+    let prefix: [Int32]
+    let middle: [Int32]
+    let suffix: [Int32]
+
+    /// Compares every text of `texts` with `golden`; returns the encodings so pair checks can reuse them.
+    func checkSingles(_ texts: [String], _ golden: FlatGoldens, label: String) -> [Encoding] {
+        let expected = golden.encodings
+        #expect(expected.count == texts.count, "\(label): golden count")
+        var encodings: [Encoding] = []
+        var mismatches = 0
+        for (i, text) in texts.enumerated() {
+            let encoding = pipeline.encodeSequence(text)
+            encodings.append(encoding)
+            guard i < expected.count else { continue }
+            if encoding.ids != Array(expected[i].ids) || encoding.offsets != expected[i].offsets {
+                mismatches += 1
+                if mismatches <= 3 {
+                    Issue.record("\(label) #\(i) differs: \(String(text.prefix(80)).debugDescription)\n got ids \(encoding.ids.prefix(40)) offsets \(encoding.offsets.prefix(20))\nwant ids \(Array(expected[i].ids.prefix(40))) offsets \(expected[i].offsets.prefix(20))")
+                }
+            }
+        }
+        #expect(mismatches == 0, "\(label): \(mismatches) of \(texts.count) encodings differ")
+        return encodings
+    }
+
+    /// Rebuilds every reference window from the golden question/context encodings and compares it with the
+    /// windows computed from the (already checked) encodings. Returns the number of windows compared.
+    func checkPairs(
+        _ flat: [Int], questions: [Encoding], contexts: [Encoding], goldenQuestions: FlatGoldens,
+        goldenContexts: FlatGoldens, label: String
+    ) -> Int {
+        let gq = goldenQuestions.encodings
+        let gc = goldenContexts.encodings
+        var p = 0
+        var windows = 0
+        var mismatches = 0
+        while p + 3 <= flat.count {
+            let (qi, ci, count) = (flat[p], flat[p + 1], flat[p + 2])
+            p += 3
+            var expected: [Encoding] = []
+            for _ in 0..<count {
+                let (a, b) = (flat[p], flat[p + 1])
+                p += 2
+                var ids = prefix + Array(gq[qi].ids) + middle + Array(gc[ci].ids[(gc[ci].ids.startIndex + a)..<(gc[ci].ids.startIndex + b)]) + suffix
+                var offsets = Array(repeating: 0..<0, count: prefix.count) + gq[qi].offsets
+                offsets += Array(repeating: 0..<0, count: middle.count) + Array(gc[ci].offsets[a..<b])
+                offsets += Array(repeating: 0..<0, count: suffix.count)
+                var sequenceIds: [Int?] = Array(repeating: nil, count: prefix.count) + Array(repeating: 0, count: gq[qi].ids.count)
+                sequenceIds += Array(repeating: nil, count: middle.count) + Array(repeating: 1, count: b - a)
+                sequenceIds += Array(repeating: nil, count: suffix.count)
+                expected.append(Encoding(ids: ids, tokens: [], offsets: offsets, sequenceIds: sequenceIds))
+                ids.removeAll()
+            }
+            let got = pipeline.windows(first: questions[qi], second: contexts[ci], maxLength: 384, stride: 128)
+            windows += count
+            let same = got.count == expected.count
+                && zip(got, expected).allSatisfy { $0.ids == $1.ids && $0.offsets == $1.offsets && $0.sequenceIds == $1.sequenceIds }
+            if !same {
+                mismatches += 1
+                if mismatches <= 3 { Issue.record("\(label) pair q\(qi)/c\(ci): \(got.count) windows, want \(expected.count)") }
+            }
+        }
+        #expect(mismatches == 0, "\(label): \(mismatches) pairs differ")
+        return windows
+    }
+
+    /// Hard set: ids, tokens and offsets with special tokens, through the public API. Returns the count.
+    func checkHard(_ hard: [String: Any], label: String) -> Int {
+        let texts = hard["texts"] as? [String] ?? []
+        let goldens = (hard["encodings"] as? [Any] ?? []).map(FullGolden.init)
+        #expect(texts.count == goldens.count && !texts.isEmpty)
+        var mismatches = 0
+        for (text, golden) in zip(texts, goldens) {
+            let encoding = tokenizer.encode(text, addSpecialTokens: true)
+            if encoding.ids != golden.ids || encoding.offsets != golden.offsets || encoding.tokens != golden.tokens {
+                mismatches += 1
+                if mismatches <= 5 {
+                    Issue.record("\(label) hard text \(String(text.prefix(60)).debugDescription)\n got \(Array(zip(encoding.tokens, encoding.offsets).prefix(30)))\nwant \(Array(zip(golden.tokens, golden.offsets).prefix(30)))")
+                }
+            }
+        }
+        #expect(mismatches == 0, "\(label): \(mismatches) of \(texts.count) hard texts differ")
+        return texts.count
+    }
+
+    /// Hard pairs with several window sizes, through the public `encodePair`.
+    func checkHardPairs(_ pairs: [Any], label: String) -> Int {
+        var windows = 0
+        for case let pair as [String: Any] in pairs {
+            let question = pair["question"] as? String ?? ""
+            let context = pair["context"] as? String ?? ""
+            let maxLength = pair["max_length"] as? Int ?? 384
+            let stride = pair["stride"] as? Int ?? 128
+            let expected = (pair["windows"] as? [[String: Any]] ?? []).map { w in
+                Encoding(
+                    ids: (w["ids"] as? [Int] ?? []).map { Int32($0) }, tokens: [],
+                    offsets: (w["offsets"] as? [[Int]] ?? []).map { $0[0]..<$0[1] },
+                    sequenceIds: (w["sequence_ids"] as? [Any] ?? []).map { $0 as? Int })
+            }
+            let got = tokenizer.encodePair(question, context, maxLength: maxLength, stride: stride)
+            windows += expected.count
+            #expect(got.count == expected.count, "\(label) \(maxLength)/\(stride) \(question.prefix(20).debugDescription)")
+            for (g, e) in zip(got, expected) {
+                #expect(g.ids == e.ids && g.offsets == e.offsets && g.sequenceIds == e.sequenceIds,
+                    "\(label) window of \(question.prefix(20).debugDescription) / \(context.prefix(20).debugDescription) (\(maxLength)/\(stride))")
+            }
+        }
+        return windows
+    }
+}
+
+/// A decoded golden file shared by a suite's parallel tests; immutable after loading, hence safe to share.
+final class GoldenFile: @unchecked Sendable {
+    let object: [String: Any]?
+
+    init(_ name: String) { object = try? Fixtures.json(name) }
+
+    subscript(key: String) -> Any? { object?[key] }
+}

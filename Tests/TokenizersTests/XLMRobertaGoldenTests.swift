@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import Tokenizers
+
+/// The real XLM-R tokenizer (`../shared/models/xlmr-tokenizer/tokenizer.json`) against the Python fast tokenizer.
+@Suite("XLM-R tokenizer.json parity with Hugging Face tokenizers")
+struct XLMRobertaGoldenTests {
+    /// Loaded once for the whole suite (a 17 MB file).
+    static let tokenizer: UnigramTokenizer? = try? TokenizerLoader.load(directory: Fixtures.xlmrDirectory) as? UnigramTokenizer
+    static let goldens = GoldenFile("xlmr-goldens.json.gz")
+
+    var checker: GoldenChecker? {
+        Self.tokenizer.map { GoldenChecker(tokenizer: $0, pipeline: $0.pipeline, prefix: [0], middle: [2, 2], suffix: [2]) }
+    }
+
+    @Test("loads tokenizer.json with 250,002 ids")
+    func loads() throws {
+        let tokenizer = try #require(Self.tokenizer)
+        #expect(tokenizer.vocabularySize == 250_002)
+        #expect(tokenizer.padTokenId == 1)
+        #expect(tokenizer.model?.unknownId == 3)
+    }
+
+    @Test("every XQuAD context and question, and every (question, context) window", arguments: Fixtures.languages)
+    func xquad(language: String) throws {
+        let checker = try #require(checker)
+        let languages = try #require(Self.goldens["languages"] as? [String: Any])
+        let golden = try #require(languages[language] as? [String: Any])
+        let (contexts, questions, _) = try Fixtures.xquad(language)
+        let goldenContexts = FlatGoldens(golden["contexts"])
+        let goldenQuestions = FlatGoldens(golden["questions"])
+        let contextEncodings = checker.checkSingles(contexts, goldenContexts, label: "\(language) contexts")
+        let questionEncodings = checker.checkSingles(questions, goldenQuestions, label: "\(language) questions")
+        let windows = checker.checkPairs(
+            golden["pairs"] as? [Int] ?? [], questions: questionEncodings, contexts: contextEncodings,
+            goldenQuestions: goldenQuestions, goldenContexts: goldenContexts, label: language)
+        #expect(windows >= questions.count)
+        // The public pair API on a sample, end to end.
+        let tokenizer = try #require(Self.tokenizer)
+        for (qi, ci) in try Fixtures.xquad(language).pairs.prefix(5) {
+            let windows = tokenizer.encodePair(questions[qi], contexts[ci], maxLength: 384, stride: 128)
+            let cached = checker.pipeline.windows(
+                first: questionEncodings[qi], second: contextEncodings[ci], maxLength: 384, stride: 128)
+            #expect(windows.map(\.ids) == cached.map(\.ids) && windows.map(\.offsets) == cached.map(\.offsets))
+        }
+    }
+
+    @Test("hard set: emoji, combining marks, compatibility chars, spaces, controls, RTL, long word, surrogates")
+    func hardSet() throws {
+        let checker = try #require(checker)
+        let hard = try #require(Self.goldens["hard"] as? [String: Any])
+        #expect(checker.checkHard(hard, label: "xlmr") > 400)
+    }
+
+    @Test("hard pairs with small windows and strides")
+    func hardPairs() throws {
+        let checker = try #require(checker)
+        let pairs = try #require(Self.goldens["hard_pairs"] as? [Any])
+        #expect(checker.checkHardPairs(pairs, label: "xlmr") > pairs.count)
+    }
+
+    @Test("decode inverts encode on plain text and skips special tokens")
+    func decode() throws {
+        let tokenizer = try #require(Self.tokenizer)
+        let encoding = tokenizer.encode("Hello world, 東京!", addSpecialTokens: true)
+        #expect(tokenizer.decode(encoding.ids, skipSpecialTokens: true) == "Hello world, 東京!")
+        #expect(tokenizer.decode(encoding.ids, skipSpecialTokens: false) == "<s> Hello world, 東京!</s>")
+    }
+}

@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""Generate the Tokenizers module's goldens with the Hugging Face fast tokenizers (the reference).
+
+Writes, under Tests/TokenizersTests/Fixtures:
+  xlmr-goldens.json.gz      XLM-R tokenizer.json (../shared/models/xlmr-tokenizer): every XQuAD context and
+                            question (11 languages) encoded alone, every (question, context) pair with
+                            max_length 384 / stride 128 / only_second overflow, and a hand-made hard set.
+  bert-xquad-en/tokenizer.json   a BERT WordPiece tokenizer trained here on English XQuAD (deterministic).
+  bert-goldens.json.gz      the same checks for that BERT tokenizer on English XQuAD.
+  spm-tiny/sentencepiece.bpe.model.gz   a tiny SentencePiece unigram model trained here (nmt_nfkc rules).
+  spm-goldens.json.gz       XLMRobertaTokenizerFast converted from that model: XQuAD subset + hard set.
+
+Compact layout: ids and offsets are flat int arrays with per-text lengths. Pair windows are stored as the
+context-token ranges [a, b) of each window; this script asserts that every window the reference returns is
+exactly `specials + question tokens + specials + context tokens[a:b] + specials` (ids, offsets and
+sequence ids), so a Swift test that rebuilds windows from the single-text goldens checks every value.
+"""
+import argparse
+import gzip
+import json
+import os
+import random
+import unicodedata
+
+LANGS = ["ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"]
+
+
+def xquad(shared, lang):
+    with open(os.path.join(shared, "data", "xquad", f"xquad.{lang}.json"), encoding="utf-8") as f:
+        data = json.load(f)["data"]
+    contexts, questions, pairs = [], [], []
+    for article in data:
+        for paragraph in article["paragraphs"]:
+            contexts.append(paragraph["context"])
+            for qa in paragraph["qas"]:
+                pairs.append((len(questions), len(contexts) - 1))
+                questions.append(qa["question"])
+    return contexts, questions, pairs
+
+
+def hard_set():
+    texts = [
+        "",
+        " ",
+        "     ",
+        "\u3000\u3000",
+        "Hello world",
+        "  Hello   world  ",
+        "   leading",
+        "trailing    ",
+        "a     b\t\tc",
+        "👨‍👩‍👧‍👦 family 👍🏽 thumbs 🏳️‍🌈 flag 🇩🇪🇫🇷 ❤️",
+        "e\u0301cole cafe\u0301 \u0301abc",
+        "Z\u0324\u0354\u0367\u0311\u0313a\u0308\u0356\u032d\u0308\u0307l\u036e\u0312\u036bg\u030c\u0317\u035a\u031ao",
+        "ก้าว กรุงเทพมหานคร",
+        "क्षत्रिय नमस्ते हिन्दी",
+        "\u1100\u1161\u11a8 한국어 텍스트",
+        "ＡＢＣ１２３！？ ｶﾀｶﾅ ﾞﾟ ｱｲ ﾞ",
+        "ﬁ ﬂ ㎏ ① ½ ℌ ™ Ⅻ ﹏ ︵ ㈱ ㍻",
+        "a\u00a0b\u3000c\u2009d\u200be\u202ff\ufeffg\u2060h",
+        "a\tb\nc\r\nd\re\x00f\x1eg\x7fh\u0085i\u2028j\u2029k",
+        "\x1eabc",
+        "a\x1e\x1eb",
+        "™x ™ ™™",
+        "مرحبا بالعالم! هذا نص عربي.",
+        "שלום עולם \u200f\u202eabc\u202c",
+        "Mixed العربية and English 中文 日本語のテキスト",
+        "x<mask> y",
+        "x <mask>y <mask> <mask>",
+        "<s>a</s> b<pad><unk>",
+        "<s></s>",
+        "\ufffd\ufffd\ufffdabc",
+        b"\xed\xa0\x80abc\xed\xbf\xbfdef".decode("utf-8", errors="replace"),
+        b"\xff\xfe broken \xc3 bytes \xe2\x82".decode("utf-8", errors="replace"),
+        "日本語の文章です。東京は日本の首都です。",
+        "中华人民共和国成立于1949年。",
+        "Ελληνικά κείμενα με τόνους: ά έ ή ί ό ύ ώ ΐ ΰ",
+        "Русский текст с ёлками и Й",
+        "Tiếng Việt có dấu: Nguyễn Phước Thịnh",
+        "Türkçe İstanbul ığüşöç",
+        "1234567890 3.14159 1,000,000 $100 €50 ¥30",
+        "email@example.com https://example.com/path?q=1&r=2",
+        "\r\n\r\n",
+        "word" * 10 + "\u0301",
+        ("abcdefghij" * 10000),
+        "é" * 300,
+        "\u200d\u200d",
+        "\u0000",
+        "a\u0000b",
+    ]
+    rng = random.Random(1234)
+    blocks = [
+        (0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0x4FF), (0x590, 0x6FF),
+        (0x900, 0x97F), (0xE00, 0xE7F), (0x1100, 0x11FF), (0x2000, 0x206F), (0x2100, 0x218F),
+        (0x2460, 0x24FF), (0x3000, 0x30FF), (0x3200, 0x33FF), (0x4E00, 0x4FFF), (0xAC00, 0xAD00),
+        (0xF900, 0xFAFF), (0xFB00, 0xFB4F), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x1D400, 0x1D7FF),
+        (0x1F300, 0x1F6FF), (0x1F900, 0x1F9FF),
+    ]
+    for _ in range(400):
+        chars = []
+        for _ in range(rng.randint(1, 40)):
+            lo, hi = rng.choice(blocks)
+            cp = rng.randint(lo, hi)
+            c = chr(cp)
+            if unicodedata.category(c) in ("Cn", "Cs", "Co"):
+                continue
+            chars.append(c)
+            if rng.random() < 0.15:
+                chars.append(" " * rng.randint(1, 3))
+        texts.append("".join(chars))
+    return texts
+
+
+def flat(encodings):
+    ids, offsets, lengths = [], [], []
+    for e in encodings:
+        ids.extend(e.ids)
+        for s, t in e.offsets:
+            offsets.extend((s, t))
+        lengths.append(len(e.ids))
+    return {"ids": ids, "offsets": offsets, "lengths": lengths}
+
+
+def single_encodings(raw, texts):
+    return raw.encode_batch(texts, add_special_tokens=False)
+
+
+def full(encodings):
+    return [{"ids": e.ids, "tokens": e.tokens, "offsets": [list(o) for o in e.offsets]} for e in encodings]
+
+
+def check_windows(fast, question, context, q_enc, c_enc, max_length, stride, prefix, middle, suffix):
+    """The reference's windows for one pair, as context-token ranges, after asserting their structure."""
+    out = fast(question, context, truncation="only_second", max_length=max_length, stride=stride,
+               return_overflowing_tokens=True, return_offsets_mapping=True)
+    ranges = []
+    q_ids, c_ids = q_enc.ids, c_enc.ids
+    q_off, c_off = [tuple(o) for o in q_enc.offsets], [tuple(o) for o in c_enc.offsets]
+    for w in range(len(out["input_ids"])):
+        ids = out["input_ids"][w]
+        offs = [tuple(o) for o in out["offset_mapping"][w]]
+        seq = out.sequence_ids(w)
+        head = len(prefix) + len(q_ids) + len(middle)
+        a = None
+        # Find where this window's context slice starts: the unique a that makes the layout match.
+        body = ids[head:len(ids) - len(suffix)]
+        n = len(body)
+        for start in range(0, max(1, len(c_ids) - n + 1)):
+            if c_ids[start:start + n] == body and c_off[start:start + n] == offs[head:head + n]:
+                if not ranges or start > ranges[-1][0]:
+                    a = start
+                    break
+        assert a is not None, (question, w)
+        b = a + n
+        exp_ids = prefix + q_ids + middle + c_ids[a:b] + suffix
+        exp_off = [(0, 0)] * len(prefix) + q_off + [(0, 0)] * len(middle) + c_off[a:b] + [(0, 0)] * len(suffix)
+        exp_seq = [None] * len(prefix) + [0] * len(q_ids) + [None] * len(middle) + [1] * n + [None] * len(suffix)
+        assert ids == exp_ids and offs == exp_off and seq == exp_seq, (question, w)
+        ranges.append((a, b))
+    return ranges
+
+
+def pair_goldens(fast, raw, questions, contexts, pairs, max_length, stride, prefix, middle, suffix):
+    q_encs = single_encodings(raw, questions)
+    c_encs = single_encodings(raw, contexts)
+    flat_pairs = []  # question index, context index, window count, then a, b per window
+    for qi, ci in pairs:
+        ranges = check_windows(fast, questions[qi], contexts[ci], q_encs[qi], c_encs[ci], max_length, stride,
+                               prefix, middle, suffix)
+        flat_pairs.extend((qi, ci, len(ranges)))
+        for a, b in ranges:
+            flat_pairs.extend((a, b))
+    return flat_pairs
+
+
+def hard_pairs(hard):
+    picks = [(4, 43), (10, 42), (22, 23), (0, 4), (4, 0), (35, 44), (29, 33), (31, 16)]
+    return [(hard[q], hard[c]) for q, c in picks if q < len(hard) and c < len(hard)]
+
+
+def write(path, obj):
+    with gzip.GzipFile(path, "wb", mtime=0) as f:
+        f.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB)")
+
+
+def make_goldens(fast, raw, shared, langs, prefix, middle, suffix, hard, variants):
+    goldens = {"languages": {}, "hard": {}, "hard_pairs": []}
+    for lang in langs:
+        contexts, questions, pairs = xquad(shared, lang)
+        entry = {
+            "contexts": flat(single_encodings(raw, contexts)),
+            "questions": flat(single_encodings(raw, questions)),
+            "pairs": pair_goldens(fast, raw, questions, contexts, pairs, 384, 128, prefix, middle, suffix),
+        }
+        goldens["languages"][lang] = entry
+        print(lang, len(contexts), "contexts", len(questions), "questions")
+    goldens["hard"] = {"texts": hard, "encodings": full(raw.encode_batch(hard, add_special_tokens=True))}
+    for question, context in hard_pairs(hard):
+        for max_length, stride in variants:
+            out = fast(question, context, truncation="only_second", max_length=max_length, stride=stride,
+                       return_overflowing_tokens=True, return_offsets_mapping=True)
+            windows = [{"ids": out["input_ids"][w], "offsets": [list(o) for o in out["offset_mapping"][w]],
+                        "sequence_ids": out.sequence_ids(w)} for w in range(len(out["input_ids"]))]
+            goldens["hard_pairs"].append({"question": question, "context": context, "max_length": max_length,
+                                          "stride": stride, "windows": windows})
+    return goldens
+
+
+def bert_tokenizer(shared, out_dir):
+    from tokenizers import BertWordPieceTokenizer
+    contexts, questions, _ = xquad(shared, "en")
+    tok = BertWordPieceTokenizer(clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=True)
+    tok.train_from_iterator(contexts + questions, vocab_size=6000, min_frequency=2, show_progress=False,
+                            limit_alphabet=500)
+    from tokenizers import processors
+    tok.post_processor = processors.BertProcessing(("[SEP]", tok.token_to_id("[SEP]")),
+                                                   ("[CLS]", tok.token_to_id("[CLS]")))
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, "tokenizer.json")
+    tok.save(path)
+    return path
+
+
+def spm_model(shared, out_dir, tmp):
+    import sentencepiece as spm
+    lines = []
+    for lang in ["en", "de", "ru", "zh", "ar", "hi", "el", "th"]:
+        contexts, questions, _ = xquad(shared, lang)
+        lines.extend(contexts[:60] + questions[:200])
+    prefix = os.path.join(tmp, "spm")
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(lines), model_prefix=prefix, vocab_size=3000,
+                                   model_type="unigram", character_coverage=0.9995, num_threads=1,
+                                   normalization_rule_name="nmt_nfkc", seed_sentencepiece_size=200000,
+                                   minloglevel=2)
+    model = prefix + ".model"
+    os.makedirs(out_dir, exist_ok=True)
+    with open(model, "rb") as f, gzip.GzipFile(os.path.join(out_dir, "sentencepiece.bpe.model.gz"), "wb",
+                                               mtime=0) as g:
+        g.write(f.read())
+    return model
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared"))
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "Tests",
+                                                      "TokenizersTests", "Fixtures"))
+    parser.add_argument("--only", choices=["xlmr", "bert", "spm"], action="append")
+    args = parser.parse_args()
+    import tempfile
+    from tokenizers import Tokenizer
+    from transformers import PreTrainedTokenizerFast, XLMRobertaTokenizerFast
+
+    os.makedirs(args.out, exist_ok=True)
+    hard = hard_set()
+    variants = [(384, 128), (64, 16), (32, 0)]
+    only = set(args.only or ["xlmr", "bert", "spm"])
+
+    if "xlmr" in only:
+        path = os.path.join(args.shared, "models", "xlmr-tokenizer", "tokenizer.json")
+        raw = Tokenizer.from_file(path)
+        fast = PreTrainedTokenizerFast(tokenizer_file=path)
+        write(os.path.join(args.out, "xlmr-goldens.json.gz"),
+              make_goldens(fast, raw, args.shared, LANGS, [0], [2, 2], [2], hard, variants))
+
+    if "bert" in only:
+        path = bert_tokenizer(args.shared, os.path.join(args.out, "bert-xquad-en"))
+        raw = Tokenizer.from_file(path)
+        fast = PreTrainedTokenizerFast(tokenizer_file=path)
+        cls, sep = raw.token_to_id("[CLS]"), raw.token_to_id("[SEP]")
+        write(os.path.join(args.out, "bert-goldens.json.gz"),
+              make_goldens(fast, raw, args.shared, ["en"], [cls], [sep], [sep], hard, variants))
+
+    if "spm" in only:
+        with tempfile.TemporaryDirectory() as tmp:
+            model = spm_model(args.shared, os.path.join(args.out, "spm-tiny"), tmp)
+            fast = XLMRobertaTokenizerFast(vocab_file=model)
+            raw = fast.backend_tokenizer
+            goldens = {"hard": {"texts": hard, "encodings": full(raw.encode_batch(hard, add_special_tokens=True))},
+                       "languages": {}}
+            for lang in LANGS:
+                contexts, questions, _ = xquad(args.shared, lang)
+                texts = contexts[:40] + questions[:100]
+                goldens["languages"][lang] = {"texts": flat(single_encodings(raw, texts))}
+            write(os.path.join(args.out, "spm-goldens.json.gz"), goldens)
+
+
+if __name__ == "__main__":
+    main()
