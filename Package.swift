@@ -32,6 +32,8 @@ let package = Package(
         // MARK: Models and text
         .target(name: "Tokenizers", swiftSettings: swiftSettings),
         .target(name: "Transformer", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        // Hidden tool for scripts/bench (speed and full-size parity); not a product.
+        .executableTarget(name: "TransformerBench", dependencies: ["Transformer"], swiftSettings: swiftSettings),
 
         // MARK: Product building blocks
         .target(name: "Reader", dependencies: ["Tokenizers", "Transformer"], swiftSettings: swiftSettings),
@@ -63,6 +65,10 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"], swiftSettings: swiftSettings),
         .testTarget(name: "AskDocsCLITests", dependencies: ["AskDocsCLI"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TransformerTests", dependencies: ["Transformer"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
