@@ -10,4 +10,10 @@ public enum BLASInfo {
 
     /// Sets the threads OpenBLAS uses (process-wide).
     public static func setThreadCount(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+
+    /// Experimental: split dense products across cores in Swift (meant with `setThreadCount(1)`).
+    public static var splitAcrossCores: Bool {
+        get { Kernels.splitOutputs }
+        set { Kernels.splitOutputs = newValue }
+    }
 }

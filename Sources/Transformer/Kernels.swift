@@ -87,10 +87,31 @@ enum Kernels {
         weight: UnsafePointer<Float>, outputs: Int,
         into y: UnsafeMutablePointer<Float>, ldy: Int, beta: Float = 0, alpha: Float = 1
     ) {
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inner),
-            alpha, x, Int32(ldx), weight, Int32(inner), beta, y, Int32(ldy))
+        let split = splitOutputs ? Parallel.workerCount : 1
+        guard split > 1, rows * outputs * inner >= 1 << 20, outputs >= 64 * split else {
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inner),
+                alpha, x, Int32(ldx), weight, Int32(inner), beta, y, Int32(ldy))
+            return
+        }
+        // Each worker multiplies by its own contiguous block of weight rows (output features), so no
+        // packed weight panel is shared or repacked, and single-threaded OpenBLAS needs no spinning pool.
+        let target = SharedPointer(y)
+        let source = UncheckedSendable(x)
+        let weights = UncheckedSendable(weight)
+        DispatchQueue.concurrentPerform(iterations: split) { part in
+            let start = (outputs * part / split) / 16 * 16
+            let end = part == split - 1 ? outputs : (outputs * (part + 1) / split) / 16 * 16
+            guard start < end else { return }
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(end - start), Int32(inner),
+                alpha, source.value, Int32(ldx), weights.value + start * inner, Int32(inner), beta, target.base + start,
+                Int32(ldy))
+        }
     }
+
+    /// Whether dense products are split across cores here (true when OpenBLAS itself runs one thread).
+    nonisolated(unsafe) static var splitOutputs = false
 
     /// Copies `bias` into every row of `y` (so a following sgemm with beta 1 adds the product).
     static func broadcastRows(_ bias: UnsafePointer<Float>, width: Int, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
