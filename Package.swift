@@ -32,6 +32,8 @@ let package = Package(
         // MARK: Models and text
         .target(name: "Tokenizers", swiftSettings: swiftSettings),
         .target(name: "Transformer", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        // Hidden tool for scripts/bench (speed and full-size parity); not a product.
+        .executableTarget(name: "TransformerBench", dependencies: ["Transformer"], swiftSettings: swiftSettings),
 
         // MARK: Product building blocks
         .target(name: "Reader", dependencies: ["Tokenizers", "Transformer"], swiftSettings: swiftSettings),
@@ -68,6 +70,10 @@ let package = Package(
         .testTarget(
             name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TransformerTests", dependencies: ["Transformer"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

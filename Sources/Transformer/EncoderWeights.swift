@@ -1,0 +1,70 @@
+import Foundation
+
+/// A PyTorch `Linear`: weight `[outputs, inputs]` and bias `[outputs]`.
+struct LinearWeights: Sendable {
+    let weight: FloatTensor
+    let bias: FloatTensor
+    let inputs: Int
+    let outputs: Int
+
+    init(_ checkpoint: Checkpoint, _ name: String, outputs: Int, inputs: Int) throws {
+        weight = try checkpoint.tensor(name + ".weight", shape: [outputs, inputs])
+        bias = try checkpoint.tensor(name + ".bias", shape: [outputs])
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+}
+
+/// A `LayerNorm` (also accepts the old TensorFlow-converted `gamma`/`beta` names).
+struct LayerNormWeights: Sendable {
+    let gamma: FloatTensor
+    let beta: FloatTensor
+    let epsilon: Float
+
+    init(_ checkpoint: Checkpoint, _ name: String, width: Int, epsilon: Float) throws {
+        let legacy = !checkpoint.contains(name + ".weight") && checkpoint.contains(name + ".gamma")
+        gamma = try checkpoint.tensor(name + (legacy ? ".gamma" : ".weight"), shape: [width])
+        beta = try checkpoint.tensor(name + (legacy ? ".beta" : ".bias"), shape: [width])
+        self.epsilon = epsilon
+    }
+}
+
+/// One transformer block (post-LayerNorm, as BERT and RoBERTa).
+struct EncoderLayerWeights: Sendable {
+    let query: LinearWeights
+    let key: LinearWeights
+    let value: LinearWeights
+    let attentionOutput: LinearWeights
+    let attentionNorm: LayerNormWeights
+    let intermediate: LinearWeights
+    let output: LinearWeights
+    let outputNorm: LayerNormWeights
+
+    init(_ checkpoint: Checkpoint, prefix: String, configuration c: EncoderConfiguration) throws {
+        let h = c.hiddenSize
+        query = try LinearWeights(checkpoint, prefix + "attention.self.query", outputs: h, inputs: h)
+        key = try LinearWeights(checkpoint, prefix + "attention.self.key", outputs: h, inputs: h)
+        value = try LinearWeights(checkpoint, prefix + "attention.self.value", outputs: h, inputs: h)
+        attentionOutput = try LinearWeights(checkpoint, prefix + "attention.output.dense", outputs: h, inputs: h)
+        attentionNorm = try LayerNormWeights(checkpoint, prefix + "attention.output.LayerNorm", width: h, epsilon: c.layerNormEpsilon)
+        intermediate = try LinearWeights(checkpoint, prefix + "intermediate.dense", outputs: c.intermediateSize, inputs: h)
+        output = try LinearWeights(checkpoint, prefix + "output.dense", outputs: h, inputs: c.intermediateSize)
+        outputNorm = try LayerNormWeights(checkpoint, prefix + "output.LayerNorm", width: h, epsilon: c.layerNormEpsilon)
+    }
+}
+
+/// Word, position and token-type embeddings with their LayerNorm.
+struct EmbeddingWeights: Sendable {
+    let words: FloatTensor
+    let positions: FloatTensor
+    let tokenTypes: FloatTensor
+    let norm: LayerNormWeights
+
+    init(_ checkpoint: Checkpoint, prefix: String, configuration c: EncoderConfiguration) throws {
+        let h = c.hiddenSize
+        words = try checkpoint.tensor(prefix + "embeddings.word_embeddings.weight", shape: [c.vocabSize, h])
+        positions = try checkpoint.tensor(prefix + "embeddings.position_embeddings.weight", shape: [c.maxPositionEmbeddings, h])
+        tokenTypes = try checkpoint.tensor(prefix + "embeddings.token_type_embeddings.weight", shape: [c.typeVocabSize, h])
+        norm = try LayerNormWeights(checkpoint, prefix + "embeddings.LayerNorm", width: h, epsilon: c.layerNormEpsilon)
+    }
+}

@@ -1,0 +1,231 @@
+import COpenBLAS
+import Foundation
+
+/// Runs row ranges on every core with `DispatchQueue.concurrentPerform`.
+enum Parallel {
+    static let workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Splits `0..<count` into contiguous chunks of at least `grain` items and runs them concurrently.
+    static func forEachChunk(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let chunks = min(max(1, count / max(grain, 1)), workerCount * 4)
+        if chunks == 1 || workerCount == 1 {
+            body(0..<count)
+            return
+        }
+        // Chunks write disjoint rows and concurrentPerform returns only after all finished, so handing the
+        // non-escaping, non-Sendable body to the workers is safe.
+        withoutActuallyEscaping(body) { escapable in
+            let work = UncheckedSendable(escapable)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let start = count * chunk / chunks
+                let end = count * (chunk + 1) / chunks
+                if start < end { work.value(start..<end) }
+            }
+        }
+    }
+}
+
+/// A value the compiler cannot prove Sendable but that is only used within one structured parallel loop.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Pointer wrapper that lets row-parallel loops write disjoint rows of one buffer.
+struct SharedPointer: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Float>
+    init(_ base: UnsafeMutablePointer<Float>) { self.base = base }
+}
+
+/// Vectorisable float approximations (no libm calls, so loops using them auto-vectorise in release builds).
+enum FastMath {
+    /// `exp(x)`, Cephes-style range reduction and polynomial; relative error about 1 ulp.
+    @inline(__always)
+    static func exp(_ value: Float) -> Float {
+        let x = value < -87.33654 ? -87.33654 : (value > 88.3762 ? 88.3762 : value)
+        let magic: Float = 12_582_912  // 1.5 × 2^23: adding it rounds to an integer kept in the low mantissa bits
+        let shifted = x * 1.442_695_04 + magic
+        let n = shifted - magic
+        var r = x - n * 0.693_359_375
+        r = r - n * -2.121_944_4e-4
+        var p: Float = 1.987_569_15e-4
+        p = p * r + 1.398_199_950_7e-3
+        p = p * r + 8.333_451_907_3e-3
+        p = p * r + 4.166_579_589_4e-2
+        p = p * r + 1.666_666_545_9e-1
+        p = p * r + 5.000_000_120_1e-1
+        let y = p * (r * r) + r + 1
+        let exponent = (shifted.bitPattern &- magic.bitPattern) &+ 127
+        return y * Float(bitPattern: exponent &<< 23)
+    }
+
+    /// `erf(x)` (Abramowitz–Stegun 7.1.26, absolute error below 1.5e-7).
+    @inline(__always)
+    static func erf(_ x: Float) -> Float {
+        let a = x < 0 ? -x : x
+        let t = 1 / (1 + 0.327_591_1 * a)
+        let poly = ((((1.061_405_429 * t - 1.453_152_027) * t + 1.421_413_741) * t - 0.284_496_736) * t + 0.254_829_592) * t
+        let y = 1 - poly * exp(-a * a)
+        return x < 0 ? -y : y
+    }
+
+    /// `tanh(x)` via `exp`, for the tanh approximation of GELU.
+    @inline(__always)
+    static func tanh(_ x: Float) -> Float {
+        let e = exp(-2 * (x < 0 ? -x : x))
+        let y = (1 - e) / (1 + e)
+        return x < 0 ? -y : y
+    }
+}
+
+/// The hot loops of the encoder on raw rows; callers guarantee sizes.
+enum Kernels {
+    /// `y[rows×n] = beta·y + x[rows×k] · Wᵀ` with `W` stored `[n, k]` as PyTorch's Linear keeps it.
+    static func multiplyTransposed(
+        _ x: UnsafePointer<Float>, rows: Int, inner: Int, ldx: Int,
+        weight: UnsafePointer<Float>, outputs: Int,
+        into y: UnsafeMutablePointer<Float>, ldy: Int, beta: Float = 0, alpha: Float = 1
+    ) {
+        let split = splitOutputs ? Parallel.workerCount : 1
+        guard split > 1, rows * outputs * inner >= 1 << 20, outputs >= 64 * split else {
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inner),
+                alpha, x, Int32(ldx), weight, Int32(inner), beta, y, Int32(ldy))
+            return
+        }
+        // Each worker multiplies by its own contiguous block of weight rows (output features), so no
+        // packed weight panel is shared or repacked, and single-threaded OpenBLAS needs no spinning pool.
+        let target = SharedPointer(y)
+        let source = UncheckedSendable(x)
+        let weights = UncheckedSendable(weight)
+        DispatchQueue.concurrentPerform(iterations: split) { part in
+            let start = (outputs * part / split) / 16 * 16
+            let end = part == split - 1 ? outputs : (outputs * (part + 1) / split) / 16 * 16
+            guard start < end else { return }
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(end - start), Int32(inner),
+                alpha, source.value, Int32(ldx), weights.value + start * inner, Int32(inner), beta, target.base + start,
+                Int32(ldy))
+        }
+    }
+
+    /// Whether dense products are split across cores here (true when OpenBLAS itself runs one thread).
+    nonisolated(unsafe) static var splitOutputs = false
+
+    /// Copies `bias` into every row of `y` (so a following sgemm with beta 1 adds the product).
+    static func broadcastRows(_ bias: UnsafePointer<Float>, width: Int, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
+        let shared = SharedPointer(y)
+        Parallel.forEachChunk(count: rows, grain: 64) { range in
+            for row in range { (shared.base + row * ldy).update(from: bias, count: width) }
+        }
+    }
+
+    /// In place: `y = act(y + bias)` on a dense `rows × width` block.
+    static func biasActivation(
+        _ y: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>,
+        activation: EncoderConfiguration.Activation
+    ) {
+        let shared = SharedPointer(y)
+        Parallel.forEachChunk(count: rows, grain: 16) { range in
+            for row in range {
+                let r = shared.base + row * width
+                switch activation {
+                case .gelu:
+                    for i in 0..<width {
+                        let x = r[i] + bias[i]
+                        r[i] = 0.5 * x * (1 + FastMath.erf(x * 0.707_106_781_186_547_5))
+                    }
+                case .geluTanh:
+                    for i in 0..<width {
+                        let x = r[i] + bias[i]
+                        r[i] = 0.5 * x * (1 + FastMath.tanh(0.797_884_560_802_865_4 * (x + 0.044_715 * x * x * x)))
+                    }
+                case .relu:
+                    for i in 0..<width {
+                        let x = r[i] + bias[i]
+                        r[i] = x > 0 ? x : 0
+                    }
+                case .silu:
+                    for i in 0..<width {
+                        let x = r[i] + bias[i]
+                        r[i] = x / (1 + FastMath.exp(-x))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Normalises one row in place: `(v - mean) / sqrt(var + eps) · gamma + beta`, statistics in Double.
+    @inline(__always)
+    static func layerNormRow(_ v: UnsafeMutablePointer<Float>, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float, output: UnsafeMutablePointer<Float>) {
+        var sum: Double = 0
+        for i in 0..<width { sum += Double(v[i]) }
+        let mean = sum / Double(width)
+        var squares: Double = 0
+        for i in 0..<width {
+            let d = Double(v[i]) - mean
+            squares += d * d
+        }
+        let rstd = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
+        let m = Float(mean)
+        for i in 0..<width { output[i] = (v[i] - m) * rstd * gamma[i] + beta[i] }
+    }
+
+    /// `hidden = LayerNorm(y + bias + hidden)` row by row (y is used as scratch).
+    static func biasResidualLayerNorm(
+        _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, residual hidden: UnsafeMutablePointer<Float>,
+        rows: Int, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
+    ) {
+        let sharedY = SharedPointer(y)
+        let sharedHidden = SharedPointer(hidden)
+        Parallel.forEachChunk(count: rows, grain: 16) { range in
+            for row in range {
+                let v = sharedY.base + row * width
+                let h = sharedHidden.base + row * width
+                for i in 0..<width { v[i] = (v[i] + bias[i]) + h[i] }
+                layerNormRow(v, width: width, gamma: gamma, beta: beta, epsilon: epsilon, output: h)
+            }
+        }
+    }
+
+    /// Softmax of each `width`-long row in place.
+    static func softmaxRows(_ scores: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        let shared = SharedPointer(scores)
+        Parallel.forEachChunk(count: rows, grain: 8) { range in
+            for row in range {
+                let r = shared.base + row * width
+                var m0 = -Float.infinity, m1 = -Float.infinity, m2 = -Float.infinity, m3 = -Float.infinity
+                var i = 0
+                while i + 4 <= width {
+                    m0 = r[i] > m0 ? r[i] : m0
+                    m1 = r[i + 1] > m1 ? r[i + 1] : m1
+                    m2 = r[i + 2] > m2 ? r[i + 2] : m2
+                    m3 = r[i + 3] > m3 ? r[i + 3] : m3
+                    i += 4
+                }
+                while i < width {
+                    m0 = r[i] > m0 ? r[i] : m0
+                    i += 1
+                }
+                let maximum = Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
+                for j in 0..<width { r[j] = FastMath.exp(r[j] - maximum) }
+                var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                i = 0
+                while i + 4 <= width {
+                    s0 += r[i]
+                    s1 += r[i + 1]
+                    s2 += r[i + 2]
+                    s3 += r[i + 3]
+                    i += 4
+                }
+                while i < width {
+                    s0 += r[i]
+                    i += 1
+                }
+                let inverse = 1 / ((s0 + s1) + (s2 + s3))
+                for j in 0..<width { r[j] *= inverse }
+            }
+        }
+    }
+}

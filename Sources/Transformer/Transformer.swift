@@ -1,2 +1,0 @@
-/// Encoder inference (XLM-RoBERTa, RoBERTa, BERT) from safetensors checkpoints on OpenBLAS.
-public enum TransformerModule {}

@@ -1,0 +1,106 @@
+// Hidden tool behind scripts/bench/engine.sh and scripts/bench/engine_parity_full.sh (not shipped).
+//
+//   TransformerBench speed <model-dir> --batch N --length L --iterations K [--threads T]
+//   TransformerBench parity <model-dir> <reference.json> [--batch N]
+import Foundation
+import Transformer
+
+struct Usage: Error, CustomStringConvertible {
+    var description: String
+}
+
+func option(_ name: String, _ arguments: [String], default value: Int) throws -> Int {
+    guard let index = arguments.firstIndex(of: name) else { return value }
+    guard index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else {
+        throw Usage(description: "\(name) needs an integer")
+    }
+    return parsed
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Deterministic ids inside the vocabulary, framed like an XLM-R window (<s> … </s>).
+func syntheticBatch(count: Int, length: Int, vocabulary: Int) -> [[Int32]] {
+    var state: UInt64 = 42
+    return (0..<count).map { _ in
+        (0..<length).map { position in
+            if position == 0 { return 0 }
+            if position == length - 1 { return 2 }
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int32(5 + Int(state >> 33) % (vocabulary - 5))
+        }
+    }
+}
+
+func speed(_ arguments: [String]) throws {
+    guard arguments.count >= 1 else { throw Usage(description: "speed <model-dir> [--batch N] [--length L] [--iterations K]") }
+    let threads = try option("--threads", arguments, default: 0)
+    if threads > 0 { BLASInfo.setThreadCount(threads) }
+    if arguments.contains("--split") {
+        BLASInfo.setThreadCount(1)
+        BLASInfo.splitAcrossCores = true
+    }
+    let batch = try option("--batch", arguments, default: 1)
+    let length = try option("--length", arguments, default: 384)
+    let iterations = try option("--iterations", arguments, default: 3)
+    var model: QuestionAnsweringModel?
+    let load = try seconds { model = try QuestionAnsweringModel(directory: ModelDirectory(path: arguments[0])) }
+    guard let model else { return }
+    let inputs = syntheticBatch(count: batch, length: length, vocabulary: model.encoder.configuration.vocabSize)
+    _ = try model.logits(for: inputs, maxBatchSize: batch)  // warm-up: pages in the weights
+    var best = Double.infinity
+    var total = 0.0
+    for _ in 0..<iterations {
+        let time = try seconds { _ = try model.logits(for: inputs, maxBatchSize: batch) }
+        best = min(best, time)
+        total += time
+    }
+    let mean = total / Double(iterations)
+    print(
+        "{\"engine\":\"swift\",\"core\":\"\(BLASInfo.coreName)\",\"blas_threads\":\(BLASInfo.threadCount),"
+            + "\"batch\":\(batch),\"length\":\(length),\"load_s\":\(load),\"mean_s\":\(mean),\"best_s\":\(best),"
+            + "\"sequences_per_s\":\(Double(batch) / mean)}")
+}
+
+struct Reference: Decodable {
+    let ids: [Int32]
+    let start: [Float]
+    let end: [Float]
+}
+
+func parity(_ arguments: [String]) throws {
+    guard arguments.count >= 2 else { throw Usage(description: "parity <model-dir> <reference.json> [--batch N]") }
+    let batch = try option("--batch", arguments, default: 4)
+    let model = try QuestionAnsweringModel(directory: ModelDirectory(path: arguments[0]))
+    let references = try JSONDecoder().decode([Reference].self, from: Data(contentsOf: URL(fileURLWithPath: arguments[1])))
+    var results: [SpanLogits] = []
+    let time = try seconds { results = try model.logits(for: references.map(\.ids), maxBatchSize: batch) }
+    var worst: Float = 0
+    var worstRelative: Float = 0
+    for (result, reference) in zip(results, references) {
+        for (ours, theirs) in zip(result.start + result.end, reference.start + reference.end) {
+            worst = max(worst, abs(ours - theirs))
+            worstRelative = max(worstRelative, abs(ours - theirs) / max(abs(theirs), 1))
+        }
+    }
+    let scale = references.flatMap { $0.start + $0.end }.map(abs).max() ?? 0
+    print(
+        "{\"windows\":\(references.count),\"batch\":\(batch),\"max_abs_diff\":\(worst),\"max_rel_diff\":\(worstRelative),"
+            + "\"max_abs_logit\":\(scale),\"seconds\":\(time)}")
+}
+
+do {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    switch arguments.first {
+    case "speed": try speed(Array(arguments.dropFirst()))
+    case "parity": try parity(Array(arguments.dropFirst()))
+    default: throw Usage(description: "usage: TransformerBench speed|parity …")
+    }
+} catch {
+    FileHandle.standardError.write(Data("error: \((error as? any LocalizedError)?.errorDescription ?? "\(error)")\n".utf8))
+    exit(1)
+}
