@@ -75,15 +75,15 @@ public final class DocumentStore: @unchecked Sendable {
     // MARK: Reading documents
 
     static let documentColumns =
-        "id, key, source_path, content_hash, size, modified_at, format, language, script, title, ingested_at, chunk_count"
+        "id, key, source_path, content_hash, size, modified_at, format, language, script, title, url, ingested_at, chunk_count"
 
     static func document(from statement: Statement) -> StoredDocument {
         StoredDocument(
             id: statement.int64(0), key: statement.text(1) ?? "", sourcePath: statement.text(2) ?? "",
             contentHash: statement.text(3) ?? "", size: statement.int64(4),
             modifiedAt: Date(timeIntervalSince1970: statement.double(5)), format: statement.text(6) ?? "",
-            language: statement.text(7), script: statement.text(8), title: statement.text(9),
-            ingestedAt: Date(timeIntervalSince1970: statement.double(10)), chunkCount: Int(statement.int64(11)))
+            language: statement.text(7), script: statement.text(8), title: statement.text(9), url: statement.text(10),
+            ingestedAt: Date(timeIntervalSince1970: statement.double(11)), chunkCount: Int(statement.int64(12)))
     }
 
     private func documents(where clause: String, _ values: [SQLValue]) throws -> [StoredDocument] {
@@ -309,15 +309,16 @@ public struct DocumentWriter {
         let statement = try database.cached(
             """
             INSERT INTO documents (key, source_path, content_hash, size, modified_at, format, language, script, title,
-                                   ingested_at, chunk_count, text)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+                                   url, ingested_at, chunk_count, text)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
             """)
         try statement.bind([
             .text(document.key), .text(document.sourcePath), .text(document.contentHash), .integer(document.size),
             .real(document.modifiedAt.timeIntervalSince1970), .text(document.format), Self.optional(document.language),
-            Self.optional(document.script), Self.optional(document.title), .real(Date().timeIntervalSince1970),
+            Self.optional(document.script), Self.optional(document.title), Self.optional(document.url),
+            .real(Date().timeIntervalSince1970),
         ])
-        try statement.runBindingLargeText(document.text, at: 11)
+        try statement.runBindingLargeText(document.text, at: 12)
         statement.reset()
         return database.lastInsertRowID
     }

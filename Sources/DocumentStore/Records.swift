@@ -20,14 +20,17 @@ public struct NewDocument: Sendable, Equatable {
     public var script: String?
     /// Title, when the format has one.
     public var title: String?
+    /// Where the document can be seen (a JSON Lines record's `url`), when known.
+    public var url: String?
     /// The extracted text that chunk offsets index into.
     public var text: String
 
     /// Creates a document.
     public init(
         key: String, sourcePath: String, contentHash: String, size: Int64, modifiedAt: Date, format: String,
-        language: String? = nil, script: String? = nil, title: String? = nil, text: String
+        language: String? = nil, script: String? = nil, title: String? = nil, url: String? = nil, text: String
     ) {
+        self.url = url
         self.key = key
         self.sourcePath = sourcePath
         self.contentHash = contentHash
@@ -89,6 +92,8 @@ public struct StoredDocument: Sendable, Equatable, Identifiable {
     public var script: String?
     /// Title, when known.
     public var title: String?
+    /// URL, when known.
+    public var url: String?
     /// When the document was stored.
     public var ingestedAt: Date
     /// Number of chunks written with the document.
@@ -96,8 +101,9 @@ public struct StoredDocument: Sendable, Equatable, Identifiable {
     /// Creates a stored document's metadata.
     public init(
         id: Int64, key: String, sourcePath: String, contentHash: String, size: Int64, modifiedAt: Date, format: String,
-        language: String?, script: String?, title: String?, ingestedAt: Date, chunkCount: Int
+        language: String?, script: String?, title: String?, url: String? = nil, ingestedAt: Date, chunkCount: Int
     ) {
+        self.url = url
         self.id = id
         self.key = key
         self.sourcePath = sourcePath

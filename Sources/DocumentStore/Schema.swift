@@ -21,6 +21,7 @@ package enum Schema {
             language TEXT,
             script TEXT,
             title TEXT,
+            url TEXT,
             ingested_at REAL NOT NULL,
             chunk_count INTEGER NOT NULL DEFAULT 0,
             text TEXT NOT NULL
