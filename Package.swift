@@ -62,7 +62,10 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"], swiftSettings: swiftSettings),
-        .testTarget(name: "AskDocsCLITests", dependencies: ["AskDocsCLI"], swiftSettings: swiftSettings),
+        .testTarget(name: "AskDocsCLITests", dependencies: ["AskDocsCLI", "DocumentStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "DocumentStoreTests", dependencies: ["DocumentStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest"], swiftSettings: swiftSettings),
+        .testTarget(name: "AskDocsTests", dependencies: ["AskDocs", "DocumentStore", "Ingest"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )
