@@ -38,7 +38,8 @@ public enum HTMLReader {
     public static func read(_ html: String) -> Result {
         var parser = Parser(bytes: Array(html.utf8))
         parser.run()
-        let title = String(decoding: parser.title, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let title = String(decoding: parser.title, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+            .joined(separator: " ")
         return Result(
             text: String(decoding: parser.output.bytes, as: UTF8.self),
             title: title.isEmpty ? nil : title, language: parser.language)
