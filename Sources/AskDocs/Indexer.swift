@@ -76,7 +76,7 @@ public struct Indexer: Sendable {
 
     /// Indexes one file into `report`; throws only for database failures that make further work pointless.
     func indexFile(_ file: SourceFile, into report: inout IndexReport) throws {
-        let snapshot: FileSnapshot
+        var snapshot: FileSnapshot
         do {
             snapshot = try SourceFileReader(afterRead: afterRead).read(file.realPath)
         } catch {
@@ -103,6 +103,8 @@ public struct Indexer: Sendable {
             report.documentsFailed.append(FileIssue(path: file.path, reason: error.localizedDescription))
             return
         }
+        // The raw bytes are not needed past this point; let a large file's buffer go before chunking.
+        snapshot.data = Data()
         for warning in result.warnings {
             let issue = FileIssue(path: file.path, reason: warning)
             // A JSON Lines record that could not be read is a failed document; other warnings are repairs.
