@@ -65,13 +65,30 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"],
-            swiftSettings: swiftSettings),
-        .testTarget(name: "AskDocsCLITests", dependencies: ["AskDocsCLI"], swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AskDocsCLITests", dependencies: ["AskDocsCLI", "DocumentStore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TransformerTests", dependencies: ["Transformer"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DocumentStoreTests", dependencies: ["DocumentStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IngestTests", dependencies: ["Ingest"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AskDocsTests", dependencies: ["AskDocs", "DocumentStore", "Ingest"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -1,18 +1,134 @@
+import AskDocs
 import ArgumentParser
+import DocumentStore
+import Foundation
+import Ingest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension AskDocsCommand {
     /// `askdocs index`: Read documents, split them into chunks and store them in the index.
     struct Index: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "index",
-            abstract: "Read documents, split them into chunks and store them in the index. (not implemented yet)"
+            abstract: "Read documents, split them into chunks and store them in the index.",
+            discussion: """
+                Reads text (any common encoding), Markdown, HTML, JSON Lines ({"id","title","text","lang","url"} per \
+                line) and PDF (with pdftotext) from files and folders, nested. Files whose content did not change \
+                since the last run are skipped; changed files replace their documents. Each file is stored in one \
+                transaction, so an interrupted run leaves only whole documents. Failures are listed; the exit status \
+                is 0 when the run completes.
+                """
         )
 
-        @Argument(parsing: .allUnrecognized, help: .hidden)
-        var arguments: [String] = []
+        @Argument(help: "Files and folders to index.")
+        var paths: [String] = []
+
+        @Option(help: "The database file (its folder is created).")
+        var db: String = Configuration.default.databasePath
+
+        @Option(name: .customLong("glob"), help: "Only files matching this pattern (e.g. '*.md'); repeatable.")
+        var globs: [String] = []
+
+        @Option(help: "Leave out files and folders matching this pattern; repeatable.")
+        var exclude: [String] = []
+
+        @Flag(help: "Print one JSON object with the counts instead of a summary.")
+        var json = false
+
+        func validate() throws {
+            guard !paths.isEmpty else { throw ValidationError("give at least one file or folder to index") }
+            for path in paths where !FileManager.default.fileExists(atPath: path) {
+                throw ValidationError("no such file or folder: \(path)")
+            }
+            guard !db.isEmpty else { throw ValidationError("--db needs a file path") }
+        }
 
         func run() async throws {
-            throw NotImplemented(command: "index", issue: 6)
+            let store: DocumentStore
+            do {
+                store = try DocumentStore(path: db)
+            } catch {
+                throw Failure(message: "cannot open \(db): \(error.localizedDescription)")
+            }
+            let indexer = Indexer(store: store)
+            let bar = isatty(STDERR_FILENO) == 1 ? ProgressBar() : nil
+            let report: IndexReport
+            do {
+                report = try indexer.run(IndexRequest(paths: paths, include: globs, exclude: exclude)) { progress in
+                    bar?.update(progress)
+                }
+            } catch {
+                bar?.finish()
+                throw Failure(message: "indexing stopped: \(error.localizedDescription)")
+            }
+            bar?.finish()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                let data = try encoder.encode(report)
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print(Self.summary(report, database: db))
+            }
         }
+
+        /// The human summary: one line of counts, then one line per skipped, failed or repaired file.
+        static func summary(_ report: IndexReport, database: String) -> String {
+            var lines = [
+                String(
+                    format: "Indexed %d file%@ into %@ in %.1f s: %d added, %d updated, %d unchanged, %d skipped, "
+                        + "%d failed; %d chunks.",
+                    report.filesSeen, report.filesSeen == 1 ? "" : "s", database, report.seconds,
+                    report.documentsAdded, report.documentsUpdated, report.documentsUnchanged,
+                    report.documentsSkipped.count, report.documentsFailed.count, report.chunksAdded)
+            ]
+            lines += report.documentsSkipped.map { "  skipped \($0.path): \($0.reason)" }
+            lines += report.documentsFailed.map { "  failed  \($0.path): \($0.reason)" }
+            lines += report.warnings.map { "  warning \($0.path): \($0.reason)" }
+            return lines.joined(separator: "\n")
+        }
+
+        /// A one-line error.
+        struct Failure: Error, CustomStringConvertible {
+            var message: String
+            var description: String { message }
+        }
+    }
+}
+
+/// A one-line progress bar on stderr, redrawn at most ten times a second.
+final class ProgressBar: @unchecked Sendable {
+    // @unchecked: used from the indexing loop only, one thread.
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    func update(_ progress: IndexProgress) {
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.1 || progress.filesDone == progress.filesTotal else { return }
+        lastDraw = now
+        let fraction = progress.bytesTotal > 0 ? Double(progress.bytesDone) / Double(progress.bytesTotal) : 1
+        let width = 24
+        let filled = Int((fraction * Double(width)).rounded(.down))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let eta = progress.estimatedSecondsLeft.map { String(format: " ETA %.0fs", $0) } ?? ""
+        let line = String(
+            format: "\r[%@] %d/%d files  %@/%@  %d chunks  %@/s%@\u{1B}[K", bar, progress.filesDone, progress.filesTotal,
+            Self.bytes(Double(progress.bytesDone)), Self.bytes(Double(progress.bytesTotal)), progress.chunksAdded,
+            Self.bytes(progress.bytesPerSecond), eta)
+        FileHandle.standardError.write(Data(line.utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
+    static func bytes(_ value: Double) -> String {
+        if value >= 1_048_576 { return String(format: "%.1f MB", value / 1_048_576) }
+        if value >= 1024 { return String(format: "%.0f kB", value / 1024) }
+        return String(format: "%.0f B", value)
     }
 }

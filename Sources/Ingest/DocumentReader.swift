@@ -1,0 +1,168 @@
+import Foundation
+
+/// The reader a file goes through, chosen by its extension.
+public enum DocumentFormat: String, Sendable, CaseIterable, Equatable {
+    /// Plain text in any detected encoding.
+    case text
+    /// Markdown.
+    case markdown
+    /// HTML or XHTML.
+    case html
+    /// JSON Lines: one document per line.
+    case jsonLines = "jsonl"
+    /// PDF through `pdftotext`.
+    case pdf
+
+    /// The format for a file name: `.md`/`.markdown`, `.html`/`.htm`/`.xhtml`, `.jsonl`/`.ndjson`, `.pdf`;
+    /// anything else is read as plain text (and skipped if it turns out to be binary).
+    public init(path: String) {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "md", "markdown", "mdown", "mkd": self = .markdown
+        case "html", "htm", "xhtml": self = .html
+        case "jsonl", "ndjson": self = .jsonLines
+        case "pdf": self = .pdf
+        default: self = .text
+        }
+    }
+}
+
+/// One document read from a file (a JSON Lines file yields several).
+public struct IngestedDocument: Sendable, Equatable {
+    /// The record id inside a multi-document file (JSON Lines `id`); nil for a whole-file document.
+    public var identifier: String?
+    /// The title, when the format has one.
+    public var title: String?
+    /// The URL, when the record has one.
+    public var url: String?
+    /// The extracted text.
+    public var text: String
+    /// Language code: from the document's own declaration, else guessed (see `LanguageDetector`).
+    public var language: String?
+    /// Dominant script.
+    public var script: Script?
+    /// The reader that produced it.
+    public var format: DocumentFormat
+
+    /// Creates a document.
+    public init(
+        identifier: String? = nil, title: String? = nil, url: String? = nil, text: String, language: String? = nil,
+        script: Script? = nil, format: DocumentFormat
+    ) {
+        self.identifier = identifier
+        self.title = title
+        self.url = url
+        self.text = text
+        self.language = language
+        self.script = script
+        self.format = format
+    }
+}
+
+/// What reading one file produced.
+public struct ReadResult: Sendable, Equatable {
+    /// The documents, in file order; empty text is left out.
+    public var documents: [IngestedDocument]
+    /// What was repaired or left out (invalid UTF-8, bad JSON lines with their line numbers), one line each.
+    public var warnings: [String]
+}
+
+/// Why a file yields no documents.
+public enum IngestError: LocalizedError, Equatable, Sendable {
+    /// The bytes are not text (a NUL byte or many control characters).
+    case binary
+    /// The file has no text after extraction.
+    case noText
+    /// A PDF, but `pdftotext` is not installed.
+    case pdftotextMissing
+    /// `pdftotext` failed.
+    case pdftotextFailed(status: Int32, message: String)
+    /// Every line of a JSON Lines file was bad.
+    case noValidRecords(firstProblem: String)
+
+    /// One actionable line.
+    public var errorDescription: String? {
+        switch self {
+        case .binary: "binary file (not text)"
+        case .noText: "no text"
+        case .pdftotextMissing: "PDF needs pdftotext, which is not installed (apt install poppler-utils)"
+        case .pdftotextFailed(let status, let message): "pdftotext failed with status \(status): \(message)"
+        case .noValidRecords(let first): "no valid JSON Lines record (\(first))"
+        }
+    }
+
+    /// True for files that are not documents (skipped), false for documents that could not be read (failed).
+    public var isSkip: Bool {
+        switch self {
+        case .binary, .noText, .pdftotextMissing: true
+        case .pdftotextFailed, .noValidRecords: false
+        }
+    }
+}
+
+/// Reads a file's bytes into documents: picks the reader by format, decodes text, fills in language and script.
+public struct DocumentReader: Sendable {
+    /// Path of `pdftotext`, or nil when it is not installed.
+    public var pdftotextPath: String?
+
+    /// A reader that finds `pdftotext` on `PATH`.
+    public init(pdftotextPath: String? = DocumentReader.findExecutable("pdftotext")) {
+        self.pdftotextPath = pdftotextPath
+    }
+
+    /// Reads `data`, the contents of the file at `path` (PDFs are read again from `path` by `pdftotext`).
+    public func read(_ data: Data, path: String, format: DocumentFormat? = nil) throws -> ReadResult {
+        let format = format ?? DocumentFormat(path: path)
+        switch format {
+        case .pdf:
+            let text = try PDFReader.text(ofFileAt: path, pdftotext: pdftotextPath)
+            return try single(IngestedDocument(text: text, format: .pdf), warnings: [])
+        case .jsonLines:
+            let result = JSONLinesReader.read(data)
+            if result.documents.isEmpty {
+                if let first = result.warnings.first { throw IngestError.noValidRecords(firstProblem: first) }
+                throw IngestError.noText
+            }
+            return ReadResult(documents: result.documents.map(Self.detect), warnings: result.warnings)
+        case .text, .markdown, .html:
+            if TextDecoder.looksBinary(data) { throw IngestError.binary }
+            let declared = format == .html ? HTMLReader.declaredCharset(in: data) : nil
+            let decoded = TextDecoder.decode(data, declaredCharset: declared)
+            switch format {
+            case .markdown:
+                let (text, title) = MarkdownReader.read(decoded.text)
+                return try single(IngestedDocument(title: title, text: text, format: .markdown), warnings: decoded.warnings)
+            case .html:
+                let html = HTMLReader.read(decoded.text)
+                return try single(
+                    IngestedDocument(title: html.title, text: html.text, language: html.language, format: .html),
+                    warnings: decoded.warnings)
+            default:
+                return try single(IngestedDocument(text: decoded.text, format: .text), warnings: decoded.warnings)
+            }
+        }
+    }
+
+    private func single(_ document: IngestedDocument, warnings: [String]) throws -> ReadResult {
+        guard document.text.contains(where: { !$0.isWhitespace }) else { throw IngestError.noText }
+        return ReadResult(documents: [Self.detect(document)], warnings: warnings)
+    }
+
+    /// Fills in script and language (keeping a declared language, normalised).
+    static func detect(_ document: IngestedDocument) -> IngestedDocument {
+        var document = document
+        let script = LanguageDetector.script(of: document.text)
+        document.script = script
+        document.language = LanguageDetector.language(of: document.text, hint: document.language, script: script)
+        return document
+    }
+
+    /// The first executable called `name` on `PATH`.
+    public static func findExecutable(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = "\(folder)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
