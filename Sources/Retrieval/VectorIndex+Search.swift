@@ -2,13 +2,15 @@ import CFaiss
 import Foundation
 
 extension VectorIndex {
-    /// How widely approximate indexes search (HNSW `efSearch`, IVF `nprobe`) unless told otherwise.
-    static func defaultBreadth(for kind: VectorIndexKind, k: Int) -> (name: String, value: Int)? {
+    /// The FAISS search parameter and its value for `kind` when fetching `fetch` results.
+    static func breadth(for kind: VectorIndexKind, fetch: Int, override: Int?, exhaustive: Bool) -> (name: String, value: Int)? {
         switch kind {
-        case .flat: return nil
-        case .hnsw: return ("efSearch", max(64, k))
-        case .ivfFlat(let lists?), .ivfPQ(let lists?, _): return ("nprobe", min(lists, max(8, lists / 8)))
-        case .ivfFlat(nil), .ivfPQ(nil, _): return nil
+        case .flat, .ivfFlat(nil), .ivfPQ(nil, _):
+            return nil
+        case .hnsw:
+            return ("efSearch", max(override ?? 64, fetch))
+        case .ivfFlat(let lists?), .ivfPQ(let lists?, _):
+            return ("nprobe", exhaustive ? lists : min(lists, override ?? max(8, lists / 8)))
         }
     }
 
@@ -56,14 +58,8 @@ extension VectorIndex {
     /// One FAISS search (lock held): `fetch` results per query, -1 padding dropped.
     func rawSearch(_ flat: [Float], count: Int, fetch: Int, exhaustive: Bool) throws -> [[VectorHit]] {
         guard let handle else { return Array(repeating: [], count: count) }
-        if let (name, value) = Self.defaultBreadth(for: kindStorage, k: fetch) {
-            var breadth = value
-            if exhaustive {
-                if name == "nprobe", case .ivfFlat(let lists?) = kindStorage { breadth = lists }
-                if name == "nprobe", case .ivfPQ(let lists?, _) = kindStorage { breadth = lists }
-                if name == "efSearch" { breadth = max(value, fetch) }
-            }
-            try check(cfaiss_index_set_parameter(handle, name, Double(breadth)), "set \(name)")
+        if let (name, value) = Self.breadth(for: kindStorage, fetch: fetch, override: breadthOverride, exhaustive: exhaustive) {
+            try check(cfaiss_index_set_parameter(handle, name, Double(value)), "set \(name)")
         }
         var scores = [Float](repeating: 0, count: count * fetch)
         var labels = [Int64](repeating: -1, count: count * fetch)

@@ -42,7 +42,15 @@ public final class VectorIndex: @unchecked Sendable {
         set { locked { threshold = newValue } }
     }
 
+    /// How widely approximate indexes search: HNSW `efSearch` (at least the results asked for) or IVF
+    /// `nprobe` (at most the list count). nil uses a default: efSearch 64, nprobe max(8, lists / 8).
+    public var searchBreadth: Int? {
+        get { locked { breadthOverride } }
+        set { locked { breadthOverride = newValue.map { max(1, $0) } } }
+    }
+
     let lock = NSLock()
+    var breadthOverride: Int?
     /// nil only for an IVF index whose list count is chosen at training time and has not been trained yet.
     var handle: OpaquePointer?
     var kindStorage: VectorIndexKind
@@ -273,7 +281,7 @@ public final class VectorIndex: @unchecked Sendable {
     static func makeHandle(kind: VectorIndexKind, dimension: Int, metric: VectorMetric) throws -> OpaquePointer {
         var pointer: OpaquePointer?
         let code = cfaiss_index_new(
-            kind.factory, Int32(dimension),
+            kind.faissFactory, Int32(dimension),
             metric == .innerProduct ? CFAISS_METRIC_INNER_PRODUCT : CFAISS_METRIC_L2, &pointer)
         guard code == 0, let pointer else {
             throw VectorIndexError.faiss(operation: "create \(kind.factory)", message: lastFAISSError())
@@ -302,7 +310,10 @@ private func isAutomaticPQ(_ kind: VectorIndexKind) -> Bool {
     return false
 }
 
-func lastFAISSError() -> String { String(cString: cfaiss_last_error()) }
+/// The shim's last error on this thread, on one line (FAISS messages can span several).
+func lastFAISSError() -> String {
+    String(cString: cfaiss_last_error()).split(whereSeparator: \.isNewline).joined(separator: " ")
+}
 
 func check(_ code: Int32, _ operation: String) throws {
     guard code == 0 else { throw VectorIndexError.faiss(operation: operation, message: lastFAISSError()) }

@@ -49,6 +49,13 @@ public enum VectorIndexKind: Hashable, Sendable {
         }
     }
 
+    /// The string handed to FAISS: `factory`, except that PQ gets `np` because FAISS otherwise runs
+    /// polysemous training (tens of seconds), which only serves Hamming-filtered search AskDocs never uses.
+    var faissFactory: String {
+        if case .ivfPQ = self { return factory + "np" }
+        return factory
+    }
+
     /// Whether vectors can be added only after training on a sample.
     public var needsTraining: Bool {
         switch self {
