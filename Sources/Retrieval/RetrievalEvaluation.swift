@@ -50,13 +50,15 @@ public struct RetrievalEvaluation: Sendable {
         var questions: [Question] = []
         for (languageIndex, entry) in corpora.enumerated() {
             for (index, passage) in entry.corpus.passages.enumerated() {
-                passages.append(Passage(
-                    chunkID: Int64(languageIndex) << 32 | Int64(index), language: languageIndex, key: passage.key,
-                    text: passage.text))
+                passages.append(
+                    Passage(
+                        chunkID: Int64(languageIndex) << 32 | Int64(index), language: languageIndex, key: passage.key,
+                        text: passage.text))
             }
-            questions.append(contentsOf: entry.corpus.questions.map {
-                Question(language: languageIndex, key: $0.key, text: $0.text)
-            })
+            questions.append(
+                contentsOf: entry.corpus.questions.map {
+                    Question(language: languageIndex, key: $0.key, text: $0.text)
+                })
         }
         self.passages = passages
         self.questions = questions

@@ -13,6 +13,7 @@ public struct ParagraphKey: Hashable, Comparable, Codable, Sendable, CustomStrin
         self.paragraph = paragraph
     }
 
+    /// Orders by article, then paragraph (file order).
     public static func < (a: ParagraphKey, b: ParagraphKey) -> Bool {
         (a.article, a.paragraph) < (b.article, b.paragraph)
     }
@@ -99,10 +100,12 @@ public enum SQuADCorpusError: LocalizedError, Equatable, Sendable {
     /// The file is not SQuAD JSON (`data[].paragraphs[].context/qas[].id/question`).
     case malformed(path: String)
 
+    /// The one-line message shown to the user.
     public var errorDescription: String? {
         switch self {
         case .unreadable(let path): return "cannot read \(path)"
-        case .malformed(let path): return "\(path) is not SQuAD-format JSON (data[].paragraphs[].context, qas[].id, question)"
+        case .malformed(let path):
+            return "\(path) is not SQuAD-format JSON (data[].paragraphs[].context, qas[].id, question)"
         }
     }
 }

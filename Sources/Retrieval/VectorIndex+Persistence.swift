@@ -40,7 +40,8 @@ extension VectorIndex {
             let idsData = littleEndianData(ids)
             try AtomicFile.write(idsData, to: idsURL)
             if phase == .beforeManifest {
-                throw VectorIndexError.writeFailed(path: location.manifestURL.path, reason: "stopped before the manifest")
+                throw VectorIndexError.writeFailed(
+                    path: location.manifestURL.path, reason: "stopped before the manifest")
             }
 
             let manifest = VectorIndexManifest(
@@ -72,7 +73,8 @@ extension VectorIndex {
         let manifest = try readManifest(at: location)
         let dimensionDiffers = dimension.map { $0 != manifest.dimension } ?? false
         if !manifest.model.isCompatible(with: model) || dimensionDiffers {
-            let built = dimensionDiffers ? "\(manifest.model) (\(manifest.dimension) dimensions)" : manifest.model.description
+            let built =
+                dimensionDiffers ? "\(manifest.model) (\(manifest.dimension) dimensions)" : manifest.model.description
             let requested = dimensionDiffers ? "\(model) (\(dimension ?? 0) dimensions)" : model.description
             throw VectorIndexError.modelMismatch(built: built, requested: requested)
         }
@@ -80,7 +82,8 @@ extension VectorIndex {
         do {
             kind = try VectorIndexKind(factory: manifest.factory)
         } catch {
-            throw VectorIndexError.corrupt(path: location.manifestURL.path, reason: "unknown factory '\(manifest.factory)'")
+            throw VectorIndexError.corrupt(
+                path: location.manifestURL.path, reason: "unknown factory '\(manifest.factory)'")
         }
 
         let folder = location.directory
@@ -100,7 +103,8 @@ extension VectorIndex {
         }
         let ids = idsData.int64sFromLittleEndian()
         guard ids.count == manifest.chunkCount, Set(ids).count == ids.count else {
-            throw VectorIndexError.corrupt(path: idsURL.path, reason: "\(ids.count) ids, manifest says \(manifest.chunkCount)")
+            throw VectorIndexError.corrupt(
+                path: idsURL.path, reason: "\(ids.count) ids, manifest says \(manifest.chunkCount)")
         }
 
         var pointer: OpaquePointer?
@@ -122,7 +126,8 @@ extension VectorIndex {
         let tombstones = Set(manifest.tombstones)
         guard tombstones.isSubset(of: idSet) else {
             cfaiss_index_free(handle)
-            throw VectorIndexError.corrupt(path: location.manifestURL.path, reason: "tombstones name ids not in the index")
+            throw VectorIndexError.corrupt(
+                path: location.manifestURL.path, reason: "tombstones name ids not in the index")
         }
         return VectorIndex(
             model: manifest.model, dimension: manifest.dimension, kind: kind, metric: manifest.metric,
@@ -146,7 +151,8 @@ extension VectorIndex {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         for name in names where !current.contains(name) {
             let isGeneration =
-                (name.hasPrefix("vectors-") && name.hasSuffix(".faiss")) || (name.hasPrefix("ids-") && name.hasSuffix(".bin"))
+                (name.hasPrefix("vectors-") && name.hasSuffix(".faiss"))
+                || (name.hasPrefix("ids-") && name.hasSuffix(".bin"))
             let isTemporary = name.hasPrefix(".") && name.hasSuffix(".tmp")
             if isGeneration || isTemporary {
                 try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))

@@ -3,7 +3,9 @@ import Foundation
 
 extension VectorIndex {
     /// The FAISS search parameter and its value for `kind` when fetching `fetch` results.
-    static func breadth(for kind: VectorIndexKind, fetch: Int, override: Int?, exhaustive: Bool) -> (name: String, value: Int)? {
+    static func breadth(for kind: VectorIndexKind, fetch: Int, override: Int?, exhaustive: Bool) -> (
+        name: String, value: Int
+    )? {
         switch kind {
         case .flat, .ivfFlat(nil), .ivfPQ(nil, _):
             return nil
@@ -58,7 +60,9 @@ extension VectorIndex {
     /// One FAISS search (lock held): `fetch` results per query, -1 padding dropped.
     func rawSearch(_ flat: [Float], count: Int, fetch: Int, exhaustive: Bool) throws -> [[VectorHit]] {
         guard let handle else { return Array(repeating: [], count: count) }
-        if let (name, value) = Self.breadth(for: kindStorage, fetch: fetch, override: breadthOverride, exhaustive: exhaustive) {
+        if let (name, value) = Self.breadth(
+            for: kindStorage, fetch: fetch, override: breadthOverride, exhaustive: exhaustive)
+        {
             try check(cfaiss_index_set_parameter(handle, name, Double(value)), "set \(name)")
         }
         var scores = [Float](repeating: 0, count: count * fetch)

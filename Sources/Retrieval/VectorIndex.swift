@@ -65,7 +65,9 @@ public final class VectorIndex: @unchecked Sendable {
         model: EmbeddingModelIdentity, dimension: Int, kind: VectorIndexKind = .flat,
         metric: VectorMetric = .innerProduct
     ) throws {
-        guard dimension > 0 else { throw VectorIndexError.malformedInput("dimension must be positive, got \(dimension)") }
+        guard dimension > 0 else {
+            throw VectorIndexError.malformedInput("dimension must be positive, got \(dimension)")
+        }
         if case .ivfPQ(_, let m) = kind, m <= 0 || dimension % m != 0 {
             throw VectorIndexError.unsupportedFactory("\(kind.factory) (\(m) must divide the dimension \(dimension))")
         }

@@ -29,6 +29,7 @@ public enum VectorIndexError: LocalizedError, Equatable, Sendable {
     /// The index cannot return its own vectors, so `rebuild()` needs them from the caller.
     case cannotReconstruct(factory: String)
 
+    /// The one-line message shown to the user.
     public var errorDescription: String? {
         switch self {
         case .faiss(let operation, let message):

@@ -86,7 +86,8 @@ public enum VectorIndexKind: Hashable, Sendable {
     func resolved(forTrainingCount vectorCount: Int) -> VectorIndexKind {
         switch self {
         case .ivfFlat(nil): return .ivfFlat(lists: Self.suggestedLists(forVectorCount: vectorCount))
-        case .ivfPQ(nil, let m): return .ivfPQ(lists: Self.suggestedLists(forVectorCount: vectorCount), subquantizers: m)
+        case .ivfPQ(nil, let m):
+            return .ivfPQ(lists: Self.suggestedLists(forVectorCount: vectorCount), subquantizers: m)
         default: return self
         }
     }

@@ -81,7 +81,8 @@ public struct VectorIndexLocation: Hashable, Sendable {
     /// The folder beside a database file: the database name with its extension replaced by `.vectors`.
     public init(databaseURL: URL) {
         let base = databaseURL.deletingPathExtension().lastPathComponent
-        self.directory = databaseURL.deletingLastPathComponent().appendingPathComponent(base + ".vectors", isDirectory: true)
+        self.directory = databaseURL.deletingLastPathComponent().appendingPathComponent(
+            base + ".vectors", isDirectory: true)
     }
 
     /// The manifest, whose atomic replacement is what switches one saved generation for the next.

@@ -11,7 +11,10 @@ struct RetrievalEvaluationTests {
             [
                 "title": "t\(a)",
                 "paragraphs": paragraphs.enumerated().map { p, text in
-                    ["context": "\(language) \(text)", "qas": [["id": "\(a)-\(p)", "question": "\(language) \(text.split(separator: " ")[1])?"]]]
+                    [
+                        "context": "\(language) \(text)",
+                        "qas": [["id": "\(a)-\(p)", "question": "\(language) \(text.split(separator: " ")[1])?"]],
+                    ]
                 },
             ] as [String: Any]
         }
@@ -40,7 +43,8 @@ struct RetrievalEvaluationTests {
         let english = evaluation.passages(language: 0).map(\.chunkID)
         let german = evaluation.passages(language: 1).map(\.chunkID)
         // Question 0 finds its paragraph first, question 1 second, question 2 only after an unknown id.
-        let perLanguage = evaluation.score([[english[0], english[1]], [english[0], english[1]], [99, english[2]]], for: en)
+        let perLanguage = evaluation.score(
+            [[english[0], english[1]], [english[0], english[1]], [99, english[2]]], for: en)
         #expect(perLanguage.recall(at: 1) == 1.0 / 3)
         #expect(abs(perLanguage.meanReciprocalRank - (1 + 0.5 + 0.5) / 3) < 1e-12)
         // Cross-lingual: the German copy of the right paragraph counts.

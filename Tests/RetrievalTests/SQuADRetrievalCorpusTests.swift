@@ -9,7 +9,10 @@ struct SQuADRetrievalCorpusTests {
             [
                 "title": "Article \(a)",
                 "paragraphs": (0..<(a + 1)).map { p in
-                    ["context": context(a, p), "qas": [["id": "q\(a)\(p)", "question": question(a, p), "answers": []]]]
+                    [
+                        "context": context(a, p),
+                        "qas": [["id": "q\(a)\(p)", "question": question(a, p), "answers": []]],
+                    ]
                 },
             ] as [String: Any]
         }
@@ -18,10 +21,13 @@ struct SQuADRetrievalCorpusTests {
 
     @Test("each paragraph is one passage keyed by (article, paragraph); questions point at it")
     func keys() throws {
-        let corpus = try SQuADRetrievalCorpus(data: try Self.squad({ "context \($0).\($1)" }, question: { "question \($0).\($1)?" }))
-        #expect(corpus.passages.map(\.key) == [
-            ParagraphKey(article: 0, paragraph: 0), ParagraphKey(article: 1, paragraph: 0), ParagraphKey(article: 1, paragraph: 1),
-        ])
+        let corpus = try SQuADRetrievalCorpus(
+            data: try Self.squad({ "context \($0).\($1)" }, question: { "question \($0).\($1)?" }))
+        #expect(
+            corpus.passages.map(\.key) == [
+                ParagraphKey(article: 0, paragraph: 0), ParagraphKey(article: 1, paragraph: 0),
+                ParagraphKey(article: 1, paragraph: 1),
+            ])
         #expect(corpus.passages[2].text == "context 1.1")
         #expect(corpus.passages[2].title == "Article 1")
         #expect(corpus.questions.map(\.id) == ["q00", "q10", "q11"])
@@ -31,15 +37,18 @@ struct SQuADRetrievalCorpusTests {
 
     @Test("parallel files in two languages share paragraph keys")
     func parallelLanguages() throws {
-        let english = try SQuADRetrievalCorpus(data: try Self.squad({ "text \($0) \($1)" }, question: { "Where \($0) \($1)?" }))
-        let german = try SQuADRetrievalCorpus(data: try Self.squad({ "Text \($0) \($1)" }, question: { "Wo \($0) \($1)?" }))
+        let english = try SQuADRetrievalCorpus(
+            data: try Self.squad({ "text \($0) \($1)" }, question: { "Where \($0) \($1)?" }))
+        let german = try SQuADRetrievalCorpus(
+            data: try Self.squad({ "Text \($0) \($1)" }, question: { "Wo \($0) \($1)?" }))
         #expect(english.passages.map(\.key) == german.passages.map(\.key))
         #expect(english.questions.map(\.key) == german.questions.map(\.key))
     }
 
     @Test("the real XQuAD files: 240 paragraphs and 1190 questions per language, same keys")
     func xquad() throws {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data/xquad")
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../../shared/data/xquad")
         let en = try SQuADRetrievalCorpus(contentsOf: folder.appendingPathComponent("xquad.en.json"))
         let th = try SQuADRetrievalCorpus(contentsOf: folder.appendingPathComponent("xquad.th.json"))
         #expect(en.passages.count == 240)

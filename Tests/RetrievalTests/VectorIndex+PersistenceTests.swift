@@ -6,7 +6,9 @@ import Testing
 struct VectorIndexPersistenceTests {
     static let dimension = 8
 
-    static func sampleIndex(kind: VectorIndexKind = .flat, seed: UInt64 = 11, count: Int = 30) throws -> (VectorIndex, [[Float]], [Int64]) {
+    static func sampleIndex(kind: VectorIndexKind = .flat, seed: UInt64 = 11, count: Int = 30) throws -> (
+        VectorIndex, [[Float]], [Int64]
+    ) {
         var random = TestVectors(seed: seed)
         let vectors = random.unitVectors(count, dimension: dimension)
         let ids = (0..<count).map { Int64(500 + $0) }
@@ -23,9 +25,11 @@ struct VectorIndexPersistenceTests {
         #expect(location.manifestURL.path == "/data/indexes/askdocs.vectors/manifest.json")
     }
 
-    @Test("save and open round-trips vectors, ids, tombstones and the manifest", arguments: [
-        VectorIndexKind.flat, .hnsw(neighbors: 8),
-    ])
+    @Test(
+        "save and open round-trips vectors, ids, tombstones and the manifest",
+        arguments: [
+            VectorIndexKind.flat, .hnsw(neighbors: 8),
+        ])
     func roundTrip(kind: VectorIndexKind) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -72,14 +76,18 @@ struct VectorIndexPersistenceTests {
         let other = EmbeddingModelIdentity(id: "BAAI/bge-m3")
         let error = VectorIndexError.modelMismatch(built: e5Small.description, requested: "BAAI/bge-m3")
         #expect(throws: error) { try VectorIndex.open(at: location, expecting: other) }
-        #expect(error.localizedDescription
-            == "index was built with intfloat/multilingual-e5-small@fd1525a; this query uses BAAI/bge-m3; rebuild with "
-            + "`askdocs reindex --retriever BAAI/bge-m3` or pass --retriever intfloat/multilingual-e5-small@fd1525a")
+        #expect(
+            error.localizedDescription
+                == "index was built with intfloat/multilingual-e5-small@fd1525a; this query uses BAAI/bge-m3; rebuild with "
+                + "`askdocs reindex --retriever BAAI/bge-m3` or pass --retriever intfloat/multilingual-e5-small@fd1525a"
+        )
 
         let otherRevision = EmbeddingModelIdentity(id: e5Small.id, revision: "0000000")
         #expect(throws: VectorIndexError.self) { try VectorIndex.open(at: location, expecting: otherRevision) }
-        #expect(throws: VectorIndexError.modelMismatch(
-            built: "\(e5Small) (8 dimensions)", requested: "\(e5Small) (384 dimensions)")) {
+        #expect(
+            throws: VectorIndexError.modelMismatch(
+                built: "\(e5Small) (8 dimensions)", requested: "\(e5Small) (384 dimensions)")
+        ) {
             try VectorIndex.open(at: location, expecting: e5Small, dimension: 384)
         }
         // Same id with an unknown revision is accepted.
@@ -123,7 +131,8 @@ struct VectorIndexPersistenceTests {
         let manifestBefore = try Data(contentsOf: location.manifestURL)
         // Make the manifest's folder entry a directory the rename cannot replace.
         let blocked = VectorIndexLocation(directory: folder.appendingPathComponent("blocked.vectors"))
-        try FileManager.default.createDirectory(at: blocked.manifestURL.appendingPathComponent("x"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: blocked.manifestURL.appendingPathComponent("x"), withIntermediateDirectories: true)
         #expect(throws: VectorIndexError.self) { try index.save(to: blocked) }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: blocked.directory.path)
         #expect(!leftovers.contains { $0.hasSuffix(".tmp") })

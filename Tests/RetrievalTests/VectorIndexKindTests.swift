@@ -3,12 +3,16 @@ import Testing
 
 @Suite("VectorIndexKind")
 struct VectorIndexKindTests {
-    @Test("factory strings parse and print back", arguments: ["Flat", "HNSW32", "IVF256,Flat", "IVF,Flat", "IVF1024,PQ16", "IVF,PQ8"])
+    @Test(
+        "factory strings parse and print back",
+        arguments: ["Flat", "HNSW32", "IVF256,Flat", "IVF,Flat", "IVF1024,PQ16", "IVF,PQ8"])
     func roundTrip(factory: String) throws {
         #expect(try VectorIndexKind(factory: factory).factory == factory)
     }
 
-    @Test("unsupported factory strings are refused", arguments: ["", "flat", "HNSW", "IVF0,Flat", "IVF16,PQ", "IVF16,SQ8", "PQ16", "LSH"])
+    @Test(
+        "unsupported factory strings are refused",
+        arguments: ["", "flat", "HNSW", "IVF0,Flat", "IVF16,PQ", "IVF16,SQ8", "PQ16", "LSH"])
     func refused(factory: String) {
         #expect(throws: VectorIndexError.unsupportedFactory(factory)) { try VectorIndexKind(factory: factory) }
     }

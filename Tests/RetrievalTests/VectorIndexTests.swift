@@ -55,8 +55,12 @@ struct VectorIndexTests {
         let index = try VectorIndex(model: e5Small, dimension: 4)
         try index.add([[1, 0, 0, 0]], ids: [7])
         #expect(throws: VectorIndexError.duplicateID(7)) { try index.add([[0, 1, 0, 0]], ids: [7]) }
-        #expect(throws: VectorIndexError.duplicateID(8)) { try index.add([[0, 1, 0, 0], [0, 0, 1, 0]], ids: [8, 8]) }
-        #expect(throws: VectorIndexError.dimensionMismatch(expected: 4, got: 3)) { try index.add([[1, 0, 0]], ids: [9]) }
+        #expect(throws: VectorIndexError.duplicateID(8)) {
+            try index.add([[0, 1, 0, 0], [0, 0, 1, 0]], ids: [8, 8])
+        }
+        #expect(throws: VectorIndexError.dimensionMismatch(expected: 4, got: 3)) {
+            try index.add([[1, 0, 0]], ids: [9])
+        }
         #expect(throws: VectorIndexError.self) { try index.add([[1, 0, 0, 0]], ids: [1, 2]) }
         #expect(throws: VectorIndexError.dimensionMismatch(expected: 4, got: 2)) { try index.search([1, 0], k: 1) }
         #expect(index.count == 1)
@@ -97,7 +101,9 @@ struct VectorIndexTests {
         #expect(index.count == 150)
         #expect(!index.needsRebuild)
         let gone = Set(nearest).union(more)
-        #expect(try index.search(query, k: 10).map(\.chunkID) == bruteForce(query, vectors, ids: ids, k: 10) { !gone.contains($0) })
+        #expect(
+            try index.search(query, k: 10).map(\.chunkID)
+                == bruteForce(query, vectors, ids: ids, k: 10) { !gone.contains($0) })
         #expect(try index.search(vectors[199], k: 150).allSatisfy { !gone.contains($0.chunkID) })
     }
 
@@ -139,17 +145,24 @@ struct VectorIndexTests {
         // returns exactly what brute force finds, although nprobe is below the list count.
         let query = vectors[3]
         let allowed: (Int64) -> Bool = { $0 % 80 == 0 }
-        #expect(try automatic.search(query, k: 5, where: allowed).map(\.chunkID)
-            == bruteForce(query, vectors, ids: ids, k: 5, allowed: allowed))
+        #expect(
+            try automatic.search(query, k: 5, where: allowed).map(\.chunkID)
+                == bruteForce(query, vectors, ids: ids, k: 5, allowed: allowed))
         // IVF can delete.
         #expect(try automatic.remove(ids: [ids[77]]) == 1)
         #expect(automatic.tombstoneCount == 0)
 
-        let tooBig = try VectorIndex(model: e5Small, dimension: Self.dimension, kind: try VectorIndexKind(factory: "IVF64,Flat"))
-        #expect(throws: VectorIndexError.tooFewTrainingVectors(factory: "IVF64,Flat", have: 400, need: 2496, suggestion: "Flat or IVF10,Flat")) {
+        let tooBig = try VectorIndex(
+            model: e5Small, dimension: Self.dimension, kind: try VectorIndexKind(factory: "IVF64,Flat"))
+        #expect(
+            throws: VectorIndexError.tooFewTrainingVectors(
+                factory: "IVF64,Flat", have: 400, need: 2496, suggestion: "Flat or IVF10,Flat")
+        ) {
             try tooBig.train(on: vectors)
         }
-        let message = VectorIndexError.tooFewTrainingVectors(factory: "IVF64,Flat", have: 400, need: 2496, suggestion: "Flat or IVF10,Flat").localizedDescription
+        let message = VectorIndexError.tooFewTrainingVectors(
+            factory: "IVF64,Flat", have: 400, need: 2496, suggestion: "Flat or IVF10,Flat"
+        ).localizedDescription
         #expect(message == "IVF64,Flat needs at least 2496 training vectors, got 400; use Flat or IVF10,Flat")
     }
 
@@ -157,19 +170,24 @@ struct VectorIndexTests {
     func ivfPQ() throws {
         var random = TestVectors(seed: 6)
         let vectors = random.unitVectors(300, dimension: Self.dimension)
-        let index = try VectorIndex(model: e5Small, dimension: Self.dimension, kind: try VectorIndexKind(factory: "IVF4,PQ4"))
+        let index = try VectorIndex(
+            model: e5Small, dimension: Self.dimension, kind: try VectorIndexKind(factory: "IVF4,PQ4"))
         #expect(throws: VectorIndexError.self) { try index.train(on: Array(vectors.prefix(100))) }
         try index.train(on: vectors)
         try index.add(vectors, ids: (0..<300).map { Int64($0) })
         let hits = try index.search(vectors[42], k: 5)
         #expect(hits.count == 5)
         #expect(hits.map(\.chunkID).contains(42))
-        #expect(throws: VectorIndexError.self) { try VectorIndex(model: e5Small, dimension: 16, kind: .ivfPQ(lists: 4, subquantizers: 5)) }
+        #expect(throws: VectorIndexError.self) {
+            try VectorIndex(model: e5Small, dimension: 16, kind: .ivfPQ(lists: 4, subquantizers: 5))
+        }
     }
 
-    @Test("filtered search returns k results whenever k allowed vectors exist", arguments: [
-        VectorIndexKind.flat, .hnsw(neighbors: 16),
-    ])
+    @Test(
+        "filtered search returns k results whenever k allowed vectors exist",
+        arguments: [
+            VectorIndexKind.flat, .hnsw(neighbors: 16),
+        ])
     func filteredSearchReturnsK(kind: VectorIndexKind) throws {
         var random = TestVectors(seed: 7)
         let vectors = random.unitVectors(300, dimension: Self.dimension)
