@@ -124,11 +124,23 @@ public final class VectorIndex: @unchecked Sendable {
 
     // MARK: Building
 
+    /// Creates an index of `kind` holding `vectors` under `ids`, training it on them first when needed.
+    public static func build(
+        model: EmbeddingModelIdentity, dimension: Int, kind: VectorIndexKind = .flat,
+        metric: VectorMetric = .innerProduct, vectors: [[Float]], ids: [Int64]
+    ) throws -> VectorIndex {
+        let index = try VectorIndex(model: model, dimension: dimension, kind: kind, metric: metric)
+        try index.train(on: vectors)
+        try index.add(vectors, ids: ids)
+        return index
+    }
+
     /// Trains an approximate index on a sample of vectors (at most 256 per list, taken evenly so the
     /// result is deterministic); picks the list count first when it is automatic. A no-op for Flat/HNSW.
     public func train(on vectors: [[Float]]) throws {
         try locked {
-            guard kindStorage.needsTraining else { return }
+            // Retraining a trained IVF would re-cluster under vectors already assigned to lists.
+            guard kindStorage.needsTraining, !(handle.map { cfaiss_index_is_trained($0) == 1 } ?? false) else { return }
             let resolved = kindStorage.resolved(forTrainingCount: vectors.count)
             let need = resolved.minimumTrainingCount
             guard vectors.count >= need else {

@@ -211,6 +211,29 @@ struct VectorIndexTests {
         #expect(!remaining.contains { $0.chunkID == 0 || $0.chunkID == 25 })
     }
 
+    @Test("build trains when needed; concurrent searches from many tasks agree with serial ones")
+    func buildAndConcurrentSearch() async throws {
+        var random = TestVectors(seed: 8)
+        let vectors = random.unitVectors(200, dimension: Self.dimension)
+        let ids = (0..<200).map { Int64($0) }
+        let index = try VectorIndex.build(
+            model: e5Small, dimension: Self.dimension, kind: .ivfFlat(lists: nil), vectors: vectors, ids: ids)
+        #expect(index.kind == .ivfFlat(lists: 5))
+        index.searchBreadth = 5
+        let queries = random.unitVectors(16, dimension: Self.dimension)
+        let serial = try queries.map { try index.search($0, k: 5) }
+        let concurrent = try await withThrowingTaskGroup(of: (Int, [VectorHit]).self) { group in
+            for (i, query) in queries.enumerated() {
+                group.addTask { (i, try index.search(query, k: 5)) }
+            }
+            var results = [[VectorHit]](repeating: [], count: queries.count)
+            for try await (i, hits) in group { results[i] = hits }
+            return results
+        }
+        #expect(concurrent == serial)
+        #expect(serial.map { $0.map(\.chunkID) } == queries.map { bruteForce($0, vectors, ids: ids, k: 5) })
+    }
+
     @Test("an empty index searches to nothing")
     func emptyIndex() throws {
         let index = try VectorIndex(model: e5Small, dimension: 4)
