@@ -9,6 +9,7 @@
 
 #include <exception>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <typeinfo>
 
@@ -125,6 +126,21 @@ int32_t cfaiss_index_can_remove(const cfaiss_index *index) {
     // faiss/IndexHNSW.h includes <omp.h>, which Swift's clang lacks, so HNSW is recognised by its type name.
     const faiss::Index *inner = unwrapped(index->index.get());
     return std::string(typeid(*inner).name()).find("IndexHNSW") == std::string::npos ? 1 : 0;
+}
+
+int cfaiss_index_reconstruct(const cfaiss_index *index, int64_t n, const int64_t *ids, float *out) {
+    return guarded([&] {
+        // Only IDMap2 keeps the id -> row map that makes reconstruction by id possible; an unknown id
+        // throws std::out_of_range from rev_map.at, which guarded() turns into an error.
+        auto map = dynamic_cast<const faiss::IndexIDMap2 *>(index->index.get());
+        if (!map) throw std::runtime_error("this index type cannot return its vectors by id (IVF); rebuild it from the embeddings");
+        const int64_t d = map->d;
+        for (int64_t i = 0; i < n; i++) {
+            auto row = map->rev_map.find(ids[i]);
+            if (row == map->rev_map.end()) throw std::runtime_error("id " + std::to_string(ids[i]) + " is not in the index");
+            map->index->reconstruct(row->second, out + i * d);
+        }
+    });
 }
 
 }  // extern "C"

@@ -79,6 +79,28 @@ struct FaissTests {
         #expect(cfaiss_index_ntotal(index) == 64)
     }
 
+    @Test("reconstruct returns stored vectors by id (Flat and HNSW), and fails for absent ids and IVF")
+    func reconstruct() {
+        for factory in ["Flat", "HNSW8"] {
+            var index: OpaquePointer?
+            #expect(cfaiss_index_new(factory, Self.dimension, CFAISS_METRIC_INNER_PRODUCT, &index) == 0)
+            defer { cfaiss_index_free(index) }
+            let vectors = Self.axisVectors(12)
+            #expect(cfaiss_index_add_with_ids(index, 12, vectors, Array(100..<112)) == 0)
+            var out = [Float](repeating: 0, count: 2 * Int(Self.dimension))
+            #expect(cfaiss_index_reconstruct(index, 2, [111, 100], &out) == 0, "\(Self.lastError())")
+            #expect(Array(out[0..<8]) == Array(vectors[88..<96]))
+            #expect(Array(out[8..<16]) == Array(vectors[0..<8]))
+            #expect(cfaiss_index_reconstruct(index, 1, [5], &out) != 0)
+            #expect(Self.lastError().contains("not in the index"))
+        }
+        var ivf: OpaquePointer?
+        #expect(cfaiss_index_new("IVF1,Flat", Self.dimension, CFAISS_METRIC_L2, &ivf) == 0)
+        defer { cfaiss_index_free(ivf) }
+        var out = [Float](repeating: 0, count: Int(Self.dimension))
+        #expect(cfaiss_index_reconstruct(ivf, 1, [0], &out) != 0)
+    }
+
     @Test("a bad factory string and a missing file are errors, not crashes")
     func errors() {
         var index: OpaquePointer?

@@ -46,6 +46,9 @@ int cfaiss_index_remove_ids(cfaiss_index *index, int64_t n, const int64_t *ids, 
 int cfaiss_index_set_parameter(cfaiss_index *index, const char *name, double value);
 /// 1 when the index (or the index it wraps) supports remove_ids.
 int32_t cfaiss_index_can_remove(const cfaiss_index *index);
+/// Copies the stored vectors of n ids into out (n * dimension floats, lossy for compressed indexes).
+/// Works for indexes wrapped in an IDMap2 (Flat, HNSW); fails for an absent id or an IVF index.
+int cfaiss_index_reconstruct(const cfaiss_index *index, int64_t n, const int64_t *ids, float *out);
 
 #ifdef __cplusplus
 }
