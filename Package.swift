@@ -63,6 +63,9 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"], swiftSettings: swiftSettings),
         .testTarget(name: "AskDocsCLITests", dependencies: ["AskDocsCLI"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReaderTests", dependencies: ["Reader"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
