@@ -91,9 +91,6 @@ let package = Package(
             name: "AskDocsTests", dependencies: ["AskDocs", "DocumentStore", "Ingest"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "RetrievalTests", dependencies: ["Retrieval"],
-            swiftSettings: swiftSettings
         ),
     ],
     swiftLanguageModes: [.v6]

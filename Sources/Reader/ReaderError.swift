@@ -1,0 +1,37 @@
+import Foundation
+
+/// Errors of the Reader module; each message is one actionable line.
+public enum ReaderError: Error, Equatable, Sendable {
+    /// A window's per-token arrays have different lengths.
+    case windowShapeMismatch(field: String, expected: Int, actual: Int)
+    /// A window has no tokens.
+    case emptyWindow
+    /// An option is outside its valid range.
+    case invalidOption(name: String, value: Int, minimum: Int)
+    /// A SQuAD file could not be read or parsed.
+    case unreadableDataset(path: String, reason: String)
+    /// A predictions or probabilities file could not be read or parsed.
+    case unreadablePredictions(path: String, reason: String)
+    /// A language code the evaluator has no normalisation rules for.
+    case unknownLanguage(String)
+}
+
+extension ReaderError: LocalizedError {
+    /// One-line description that says what to fix.
+    public var errorDescription: String? {
+        switch self {
+        case .windowShapeMismatch(let field, let expected, let actual):
+            return "reader window field '\(field)' has \(actual) entries but the window has \(expected) tokens"
+        case .emptyWindow:
+            return "reader window has no tokens; encode the question and context before decoding"
+        case .invalidOption(let name, let value, let minimum):
+            return "\(name) must be at least \(minimum) (got \(value))"
+        case .unreadableDataset(let path, let reason):
+            return "cannot read SQuAD dataset \(path): \(reason)"
+        case .unreadablePredictions(let path, let reason):
+            return "cannot read predictions \(path): \(reason)"
+        case .unknownLanguage(let code):
+            return "unknown evaluation language '\(code)'; use one of \(SQuADNormalizer.Language.allCodes)"
+        }
+    }
+}
