@@ -114,7 +114,7 @@ struct PipelinePostprocessorTests {
                 && output.isSingle == (testCase.shape == "single")
             for (got, want) in zip(output.answers, expected) {
                 ok = ok && got.answer == text.slice(want.start, want.end) && got.start == want.start && got.end == want.end
-                    && abs(got.score - want.score) <= 1e-4 * abs(want.score)
+                    && abs(got.score - want.score) <= 1e-5 * abs(want.score)
             }
             if !ok {
                 mismatches.append(
