@@ -17,7 +17,8 @@ extension ReaderWindow {
             let start = offsets[index].lowerBound
             let startsWord =
                 current < 0
-                || (start < text.count && !offsets[index].isEmpty && SQuADNormalizer.isPythonWhitespace(text.scalars[start]))
+                || (start < text.count && !offsets[index].isEmpty
+                    && SQuADNormalizer.isPythonWhitespace(text.scalars[start]))
             if startsWord { current += 1 }
             wordIds[index] = current
         }

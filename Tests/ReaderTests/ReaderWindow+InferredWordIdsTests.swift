@@ -22,7 +22,8 @@ struct InferredWordIdsTests {
                         (inferred[previous] == inferred[next]) == (window.wordIds[previous] == window.wordIds[next]),
                         "\(input.id) tokens \(previous), \(next)")
                 }
-                #expect(window.sequenceIds.indices.allSatisfy { (inferred[$0] == nil) == (window.sequenceIds[$0] != 1) })
+                #expect(
+                    window.sequenceIds.indices.allSatisfy { (inferred[$0] == nil) == (window.sequenceIds[$0] != 1) })
                 windows += 1
             }
         }
