@@ -69,7 +69,9 @@ enum OrderedJSONObject {
                 else { throw Failure(message: "bad key") }
                 keys.append(key)
                 skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Failure(message: "expected ':'") }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                    throw Failure(message: "expected ':'")
+                }
                 index += 1
                 try skipValue()
             }

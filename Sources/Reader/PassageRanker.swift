@@ -186,7 +186,8 @@ public struct PassageRanker: Sendable, Equatable {
             kind: .noAnswer, text: "", score: nullScore,
             probability: nullScore.isFinite ? logPartition.probability(of: Double(nullScore)) : 1, sources: [])
         let answers = merge(candidates, partition: logPartition)
-        return RankingResult(answers: Array(answers.prefix(options.topK)), noAnswer: noAnswer, isAnswerable: isAnswerable)
+        return RankingResult(
+            answers: Array(answers.prefix(options.topK)), noAnswer: noAnswer, isAnswerable: isAnswerable)
     }
 
     /// A span of one window with its raw score.
@@ -265,10 +266,12 @@ public struct PassageRanker: Sendable, Equatable {
                 }
             }
             let overlapping = places.firstIndex { place in
-                !place.sources.contains { $0.passageIndex == source.passageIndex && $0.windowIndex == source.windowIndex }
+                !place.sources.contains {
+                    $0.passageIndex == source.passageIndex && $0.windowIndex == source.windowIndex
+                }
                     && place.sources.contains {
-                    $0.documentId == source.documentId && $0.documentStart < source.documentEnd
-                        && source.documentStart < $0.documentEnd
+                        $0.documentId == source.documentId && $0.documentStart < source.documentEnd
+                            && source.documentStart < $0.documentEnd
                     }
             }
             if let index = sameRange ?? overlapping {

@@ -12,8 +12,9 @@ public struct PipelineOptions: Sendable, Equatable, Codable {
     public var alignToWords: Bool
 
     /// Creates options; the defaults are the pipeline's.
-    public init(topK: Int = 1, handleImpossibleAnswer: Bool = false, maxAnswerLength: Int = 15, alignToWords: Bool = true)
-    {
+    public init(
+        topK: Int = 1, handleImpossibleAnswer: Bool = false, maxAnswerLength: Int = 15, alignToWords: Bool = true
+    ) {
         self.topK = topK
         self.handleImpossibleAnswer = handleImpossibleAnswer
         self.maxAnswerLength = maxAnswerLength

@@ -8,6 +8,8 @@ public enum ReaderError: Error, Equatable, Sendable {
     case emptyWindow
     /// An option is outside its valid range.
     case invalidOption(name: String, value: Int, minimum: Int)
+    /// The window overlap is larger than the window.
+    case strideLargerThanWindow(stride: Int, maxSeqLen: Int)
     /// A SQuAD file could not be read or parsed.
     case unreadableDataset(path: String, reason: String)
     /// A predictions or probabilities file could not be read or parsed.
@@ -26,6 +28,8 @@ extension ReaderError: LocalizedError {
             return "reader window has no tokens; encode the question and context before decoding"
         case .invalidOption(let name, let value, let minimum):
             return "\(name) must be at least \(minimum) (got \(value))"
+        case .strideLargerThanWindow(let stride, let maxSeqLen):
+            return "doc stride \(stride) is larger than the window length \(maxSeqLen); lower --doc-stride"
         case .unreadableDataset(let path, let reason):
             return "cannot read SQuAD dataset \(path): \(reason)"
         case .unreadablePredictions(let path, let reason):

@@ -38,8 +38,9 @@ public struct SQuADQuestion: Sendable, Equatable {
     public var hasAnswer: Bool { !answers.isEmpty }
 
     /// Creates a question.
-    public init(id: String, title: String, context: String, question: String, answers: [SQuADAnswer], isImpossible: Bool)
-    {
+    public init(
+        id: String, title: String, context: String, question: String, answers: [SQuADAnswer], isImpossible: Bool
+    ) {
         self.id = id
         self.title = title
         self.context = context
@@ -90,7 +91,8 @@ public struct SQuADDataset: Sendable, Equatable {
         if let decoding = error as? DecodingError {
             switch decoding {
             case .keyNotFound(let key, let context):
-                return "missing key '\(key.stringValue)' at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+                return
+                    "missing key '\(key.stringValue)' at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
             case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
                 return "\(context.debugDescription) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
             @unknown default: return "\(decoding)"

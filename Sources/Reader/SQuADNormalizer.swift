@@ -104,7 +104,8 @@ public struct SQuADNormalizer: Sendable, Equatable {
         return result
     }
 
-    private static func replacingSubstring(_ target: [Unicode.Scalar], in scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    private static func replacingSubstring(_ target: [Unicode.Scalar], in scalars: [Unicode.Scalar]) -> [Unicode.Scalar]
+    {
         var result: [Unicode.Scalar] = []
         var index = 0
         while index < scalars.count {

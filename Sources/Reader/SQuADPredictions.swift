@@ -34,7 +34,8 @@ public struct SQuADPredictions: Sendable, Equatable {
 
     /// The probabilities for `SQuADEvaluator.evaluate`, or nil when none were added.
     public var probabilities: SQuADNoAnswerProbabilities? {
-        noAnswerProbabilities.isEmpty ? nil : SQuADNoAnswerProbabilities(noAnswerProbabilities.map { ($0.id, $0.probability) })
+        noAnswerProbabilities.isEmpty
+            ? nil : SQuADNoAnswerProbabilities(noAnswerProbabilities.map { ($0.id, $0.probability) })
     }
 
     /// The predictions file (pretty JSON object in insertion order).

@@ -34,7 +34,8 @@ struct WindowBuilder {
         for (index, value) in start { startLogits[prefix + index] = value }
         for (index, value) in end { endLogits[prefix + index] = value }
         return ReaderWindow(
-            offsets: offsets, sequenceIds: sequenceIds, wordIds: wordIds, startLogits: startLogits, endLogits: endLogits)
+            offsets: offsets, sequenceIds: sequenceIds, wordIds: wordIds, startLogits: startLogits, endLogits: endLogits
+        )
     }
 }
 
@@ -66,7 +67,8 @@ struct PassageRankerTests {
 
         // Start on the second half of "Fresnel": widened to the word, and the leading space is trimmed.
         let latinWindow = Self.latinTokens.window(start: [2: 6], end: [2: 6], null: 0)
-        let latin = try PassageRanker().rank([RankingPassage(documentId: "d", text: Self.latin, windows: [latinWindow])])
+        let latin = try PassageRanker().rank([RankingPassage(documentId: "d", text: Self.latin, windows: [latinWindow])]
+        )
         #expect(latin.best.text == "Fresnel")
         let tokensOnly = try PassageRanker(options: RankingOptions(alignment: .tokens))
             .rank([RankingPassage(documentId: "d", text: Self.latin, windows: [latinWindow])])
@@ -111,7 +113,9 @@ struct PassageRankerTests {
             options: RankingOptions(noAnswerBoost: 0.5, noAnswerRule: .bestNullAgainstBestSpan)
         ).rank(passages)
         #expect(!boostedGlobal.isAnswerable && boostedGlobal.best.kind == .noAnswer)
-        #expect(boostedGlobal.ranked.first?.kind == .noAnswer && boostedGlobal.ranked.count == 1 + boostedGlobal.answers.count)
+        #expect(
+            boostedGlobal.ranked.first?.kind == .noAnswer
+                && boostedGlobal.ranked.count == 1 + boostedGlobal.answers.count)
         // Per window: window "a" prefers its span until the boost exceeds 6 - 4 = 2.
         #expect(try PassageRanker(options: RankingOptions(noAnswerBoost: 1.9)).rank(passages).isAnswerable)
         let boosted = try PassageRanker(options: RankingOptions(noAnswerBoost: 2.1)).rank(passages)
@@ -164,7 +168,9 @@ struct PassageRankerTests {
             let context = try goldens.context(of: input)
             let text = ScalarText(context)
             // Every window as its own passage of one document, so overlapping windows must merge.
-            let passages = input.windows.map { RankingPassage(documentId: input.qaId, text: context, windows: [$0.readerWindow]) }
+            let passages = input.windows.map {
+                RankingPassage(documentId: input.qaId, text: context, windows: [$0.readerWindow])
+            }
             let result = try ranker.rank(passages)
             #expect(!result.answers.isEmpty)
             for answer in result.answers {

@@ -17,7 +17,8 @@ struct PipelineGoldens: Decodable {
         var readerWindow: ReaderWindow {
             ReaderWindow(
                 offsets: offsets.map { $0[0]..<$0[1] }, sequenceIds: sequenceIds, wordIds: wordIds,
-                startLogits: startLogits.map(Float.init(bitPattern:)), endLogits: endLogits.map(Float.init(bitPattern:)),
+                startLogits: startLogits.map(Float.init(bitPattern:)),
+                endLogits: endLogits.map(Float.init(bitPattern:)),
                 classTokenPositions: clsPositions)
         }
     }
@@ -110,18 +111,23 @@ struct PipelinePostprocessorTests {
             let postprocessor = try PipelinePostprocessor(options: testCase.options.pipelineOptions)
             let output = try postprocessor.output(windows: goldens.windows(of: testCase), context: context)
             let expected = testCase.answers
-            var ok = output.answers.count == expected.count
+            var ok =
+                output.answers.count == expected.count
                 && output.isSingle == (testCase.shape == "single")
             for (got, want) in zip(output.answers, expected) {
-                ok = ok && got.answer == text.slice(want.start, want.end) && got.start == want.start && got.end == want.end
-                    && abs(got.score - want.score) <= 1e-4 * abs(want.score)
+                ok =
+                    ok && got.answer == text.slice(want.start, want.end) && got.start == want.start
+                    && got.end == want.end
+                    && abs(got.score - want.score) <= 1e-5 * abs(want.score)
             }
             if !ok {
                 mismatches.append(
                     "case \(index) \(input.id) \(testCase.options.pipelineOptions) \(testCase.flavour): got "
-                        + output.answers.map { "\($0.answer)|\($0.start)-\($0.end)|\($0.score)" }.joined(separator: "; ")
+                        + output.answers.map { "\($0.answer)|\($0.start)-\($0.end)|\($0.score)" }.joined(
+                            separator: "; ")
                         + " want "
-                        + expected.map { "\(text.slice($0.start, $0.end))|\($0.start)-\($0.end)|\($0.score)" }.joined(separator: "; "))
+                        + expected.map { "\(text.slice($0.start, $0.end))|\($0.start)-\($0.end)|\($0.score)" }.joined(
+                            separator: "; "))
             }
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.prefix(10).joined(separator: "\n"))")

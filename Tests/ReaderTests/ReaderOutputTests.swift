@@ -15,7 +15,8 @@ struct ReaderOutputTests {
         #expect(try json(ReaderOutput(answers: [paris])) == #"{"answer":"Paris","end":15,"score":0.5,"start":10}"#)
         #expect(
             try json(ReaderOutput(answers: [paris, lyon]))
-                == #"[{"answer":"Paris","end":15,"score":0.5,"start":10},{"answer":"Lyon","end":24,"score":0.25,"start":20}]"#)
+                == #"[{"answer":"Paris","end":15,"score":0.5,"start":10},{"answer":"Lyon","end":24,"score":0.25,"start":20}]"#
+        )
         #expect(try json(ReaderOutput(answers: [])) == "[]")
     }
 
@@ -25,7 +26,8 @@ struct ReaderOutputTests {
             offsets: [0..<0, 0..<5], sequenceIds: [nil, 1], wordIds: [nil, 0], startLogits: [1, 2], endLogits: [3, 4])
         #expect(
             try json(ReaderOutput(answers: [paris], windows: [window]))
-                == #"{"answers":[{"answer":"Paris","end":15,"score":0.5,"start":10}],"logits":[{"end":[3,4],"start":[1,2]}]}"#)
+                == #"{"answers":[{"answer":"Paris","end":15,"score":0.5,"start":10}],"logits":[{"end":[3,4],"start":[1,2]}]}"#
+        )
     }
 
     @Test("batch lines always hold a list")
@@ -37,7 +39,10 @@ struct ReaderOutputTests {
 
     @Test("Python lowercasing: full mappings and the final sigma")
     func lowercasing() {
-        #expect(Array("ΟΔΟΣ ΣΑ".pythonLowercased.unicodeScalars).map(\.value) == [0x3BF, 0x3B4, 0x3BF, 0x3C2, 0x20, 0x3C3, 0x3B1])
+        #expect(
+            Array("ΟΔΟΣ ΣΑ".pythonLowercased.unicodeScalars).map(\.value) == [
+                0x3BF, 0x3B4, 0x3BF, 0x3C2, 0x20, 0x3C3, 0x3B1,
+            ])
         #expect(Array("İ".pythonLowercased.unicodeScalars).map(\.value) == [0x69, 0x307])
     }
 }

@@ -123,9 +123,11 @@ struct SQuADEvaluatorTests {
             } else {
                 let language = String(scenario.dataset.dropFirst("xquad.".count))
                 dataset = try Self.xquadV2(language, questions: scenario.questions ?? 0)
-                let contexts = Dictionary(uniqueKeysWithValues: dataset.questions.map { ($0.id, ScalarText($0.context)) })
+                let contexts = Dictionary(
+                    uniqueKeysWithValues: dataset.questions.map { ($0.id, ScalarText($0.context)) })
                 for span in scenario.predictionSpans ?? [] {
-                    guard case .id(let id) = span[0], case .offset(let start) = span[1], case .offset(let end) = span[2],
+                    guard case .id(let id) = span[0], case .offset(let start) = span[1],
+                        case .offset(let end) = span[2],
                         let context = contexts[id]
                     else { throw GzipError(description: "bad prediction span in \(scenario.name)") }
                     predictions[id] = context.slice(start, end)
@@ -172,7 +174,10 @@ struct SQuADEvaluatorTests {
             questions: [
                 SQuADQuestion(
                     id: "q1", title: "", context: "c", question: "?",
-                    answers: [SQuADAnswer(text: "Paris", answerStart: 0), SQuADAnswer(text: "the city of Paris", answerStart: 0)],
+                    answers: [
+                        SQuADAnswer(text: "Paris", answerStart: 0),
+                        SQuADAnswer(text: "the city of Paris", answerStart: 0),
+                    ],
                     isImpossible: false),
                 SQuADQuestion(id: "q2", title: "", context: "c", question: "?", answers: [], isImpossible: true),
                 SQuADQuestion(id: "q3", title: "", context: "c", question: "?", answers: [], isImpossible: true),
@@ -230,7 +235,9 @@ struct SQuADEvaluatorTests {
         #expect(xquad.questions.allSatisfy { !$0.isImpossible })
         let first = try #require(xquad.questions.first)
         let answer = try #require(first.answers.first)
-        #expect(ScalarText(first.context).slice(answer.answerStart, answer.answerStart + answer.text.unicodeScalars.count) == answer.text)
+        #expect(
+            ScalarText(first.context).slice(answer.answerStart, answer.answerStart + answer.text.unicodeScalars.count)
+                == answer.text)
         #expect(throws: ReaderError.self) { try SQuADDataset(contentsOf: URL(fileURLWithPath: "/nonexistent.json")) }
     }
 
