@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "AskDocsCLI",
             dependencies: [
-                "AskDocs", "Server", "Tokenizers",
+                "AskDocs", "Server", "Tokenizers", "Transformer", "Retrieval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
