@@ -91,7 +91,10 @@ let package = Package(
             name: "AskDocsTests", dependencies: ["AskDocs", "DocumentStore", "Ingest"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RetrievalTests", dependencies: ["Retrieval"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ReaderTests", dependencies: ["Reader"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

@@ -57,6 +57,12 @@ struct VectorIndexPersistenceTests {
         }
         #expect(try reopened.search(vectors[4], k: 29).allSatisfy { $0.chunkID != ids[4] })
 
+        // A reopened index still knows its vectors by id, so HNSW can be rebuilt from disk.
+        try reopened.rebuild()
+        #expect(reopened.tombstoneCount == 0)
+        #expect(reopened.count == 29)
+        #expect(try reopened.search(vectors[5], k: 1).first?.chunkID == ids[5])
+
         // Saving again replaces the generation and leaves exactly one set of files.
         try reopened.add([vectors[4]], ids: [9999])
         try reopened.save(to: location)
