@@ -45,7 +45,7 @@ enum Fixtures {
     }
 }
 
-/// Flat golden encodings: `ids`, `offsets` (start, end pairs) and per-text `lengths`.
+/// Flat golden encodings: `ids`, delta-coded `offsets` (start − previous end, end − start) and per-text `lengths`.
 struct FlatGoldens {
     let ids: [Int32]
     let offsets: [Int]
@@ -63,7 +63,13 @@ struct FlatGoldens {
         var result: [(ArraySlice<Int32>, [Range<Int>])] = []
         var start = 0
         for length in lengths {
-            let offsets = (start..<(start + length)).map { self.offsets[2 * $0]..<self.offsets[2 * $0 + 1] }
+            var offsets: [Range<Int>] = []
+            var previous = 0
+            for k in start..<(start + length) {
+                let lower = previous + self.offsets[2 * k]
+                previous = lower + self.offsets[2 * k + 1]
+                offsets.append(lower..<previous)
+            }
             result.append((ids[start..<(start + length)], offsets))
             start += length
         }
