@@ -50,7 +50,10 @@ extension AskDocsCommand {
                 if line.allSatisfy(\.isWhitespace) { continue }
                 inputs.append(try TokenizeInput(line: line, number: lineNumber))
                 if !bench {
-                    FileHandle.standardOutput.write(Data((inputs.removeLast().render(with: tokenizer, maxLength: maxLength, stride: stride) + "\n").utf8))
+                    FileHandle.standardOutput.write(
+                        Data(
+                            (inputs.removeLast().render(with: tokenizer, maxLength: maxLength, stride: stride) + "\n")
+                                .utf8))
                 }
             }
             if bench { runBenchmark(tokenizer, inputs, loadSeconds: loadSeconds) }
@@ -109,7 +112,8 @@ enum TokenizeInput {
             return "{" + Self.fields(encoding, sequenceIds: false) + "}"
         case .pair(let question, let context):
             let windows = tokenizer.encodePair(question, context, maxLength: maxLength, stride: stride)
-            return "{\"windows\":[" + windows.map { "{" + Self.fields($0, sequenceIds: true) + "}" }.joined(separator: ",") + "]}"
+            return "{\"windows\":["
+                + windows.map { "{" + Self.fields($0, sequenceIds: true) + "}" }.joined(separator: ",") + "]}"
         }
     }
 
@@ -117,7 +121,8 @@ enum TokenizeInput {
         var out = "\"ids\":[" + e.ids.map(String.init).joined(separator: ",") + "]"
         out += ",\"offsets\":[" + e.offsets.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",") + "]"
         if sequenceIds {
-            out += ",\"sequence_ids\":[" + e.sequenceIds.map { $0.map(String.init) ?? "null" }.joined(separator: ",") + "]"
+            out +=
+                ",\"sequence_ids\":[" + e.sequenceIds.map { $0.map(String.init) ?? "null" }.joined(separator: ",") + "]"
         }
         out += ",\"tokens\":[" + e.tokens.map(jsonString).joined(separator: ",") + "]"
         return out
@@ -134,7 +139,8 @@ enum TokenizeInput {
             case "\t": out += "\\t"
             default:
                 if scalar.value < 0x20 {
-                    out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    out +=
+                        "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
                         + String(scalar.value, radix: 16)
                 } else {
                     out.unicodeScalars.append(scalar)

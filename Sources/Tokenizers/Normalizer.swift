@@ -106,7 +106,7 @@ package enum ReplacePattern: Sendable, Equatable {
     case repeated(UInt32, minimum: Int)
 
     /// Leftmost non-overlapping matches.
-    func matches(in scalars: [UInt32]) -> [Range<Int>] {
+    package func matches(in scalars: [UInt32]) -> [Range<Int>] {
         var result: [Range<Int>] = []
         switch self {
         case .literal(let needle):
@@ -139,7 +139,7 @@ package enum ReplacePattern: Sendable, Equatable {
     }
 
     /// Parses the `pattern` of a `Replace` normalizer (`{"String": …}` or a simple `{"Regex": …}`).
-    static func parse(string: String?, regex: String?) -> ReplacePattern? {
+    package static func parse(string: String?, regex: String?) -> ReplacePattern? {
         if let string { return .literal(string.unicodeScalars.map(\.value)) }
         guard let regex else { return nil }
         let scalars = Array(regex.unicodeScalars)

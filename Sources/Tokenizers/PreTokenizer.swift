@@ -44,7 +44,8 @@ package enum PreTokenizer: Sendable {
             ranges.append(start..<text.count)
             return ranges
         case .bert:
-            return Self.split(text.scalars, removing: UnicodeTables.isWhitespace, isolating: UnicodeTables.isBertPunctuation)
+            return Self.split(
+                text.scalars, removing: UnicodeTables.isWhitespace, isolating: UnicodeTables.isBertPunctuation)
         case .whitespaceSplit:
             return Self.split(text.scalars, removing: UnicodeTables.isWhitespace, isolating: { _ in false })
         }

@@ -174,7 +174,8 @@ struct TokenizerJSON {
                         guard let name = special["id"]?.stringValue, let (ids, tokens) = specials[name] else {
                             throw malformed("TemplateProcessing special token not declared")
                         }
-                        pieces.append(.special(ids: ids, tokens: tokens, typeId: Int32(special["type_id"]?.intValue ?? 0)))
+                        pieces.append(
+                            .special(ids: ids, tokens: tokens, typeId: Int32(special["type_id"]?.intValue ?? 0)))
                     } else if let sequence = item["Sequence"] {
                         pieces.append(
                             .sequence(

@@ -107,7 +107,9 @@ package struct TokenizerPipeline: Sendable {
     }
 
     /// Normalizes one raw piece between added tokens, then splits off normalized added tokens.
-    private func encodePiece(_ scalars: [UInt32], _ range: Range<Int>, into out: inout Encoding, scratch: inout UnigramScratch) {
+    private func encodePiece(
+        _ scalars: [UInt32], _ range: Range<Int>, into out: inout Encoding, scratch: inout UnigramScratch
+    ) {
         var text = NormalizedText(original: scalars, range: range)
         normalizer?.apply(&text)
         let matches = normalizedAdded.matches(in: text.scalars)
@@ -133,7 +135,8 @@ package struct TokenizerPipeline: Sendable {
     }
 
     /// Pre-tokenizes and runs the model over normalized text.
-    private func encodeNormalized(_ text: inout NormalizedText, into out: inout Encoding, scratch: inout UnigramScratch) {
+    private func encodeNormalized(_ text: inout NormalizedText, into out: inout Encoding, scratch: inout UnigramScratch)
+    {
         guard !text.isEmpty else { return }
         let words = preTokenizer?.apply(&text) ?? [0..<text.count]
         switch model {
@@ -177,7 +180,8 @@ package struct TokenizerPipeline: Sendable {
                 for token in tokens {
                     let start = Int(scalarAt[lower + token.range.lowerBound])
                     let end = Int(scalarAt[lower + token.range.upperBound])
-                    append(&out, id: token.id, token: token.token ?? unigram.pieces[Int(token.id)],
+                    append(
+                        &out, id: token.id, token: token.token ?? unigram.pieces[Int(token.id)],
                         offsets: text.originalRange(start..<end))
                 }
             }
@@ -192,7 +196,8 @@ package struct TokenizerPipeline: Sendable {
             if let maxLength, single.count > maxLength { return [] }
             return [single]
         }
-        return windows(first: encodeSequence(first), second: encodeSequence(second), maxLength: maxLength, stride: stride)
+        return windows(
+            first: encodeSequence(first), second: encodeSequence(second), maxLength: maxLength, stride: stride)
     }
 
     /// Windows of a pair, like the reference's `only_second` truncation with overflowing tokens.
@@ -212,7 +217,8 @@ package struct TokenizerPipeline: Sendable {
         var start = 0
         while true {
             let stop = min(start + room, second.count)
-            windows.append(postProcessor.apply(first: first, second: second.slice(start..<stop), addSpecialTokens: true))
+            windows.append(
+                postProcessor.apply(first: first, second: second.slice(start..<stop), addSpecialTokens: true))
             if stop == second.count { break }
             start += room - overlap
         }

@@ -140,7 +140,7 @@ package struct UnigramScratch {
 
     package init() {}
 
-    mutating func prepare(_ count: Int) {
+    package mutating func prepare(_ count: Int) {
         if score.count < count {
             score = [Double](repeating: 0, count: count)
             start = [Int32](repeating: -1, count: count)

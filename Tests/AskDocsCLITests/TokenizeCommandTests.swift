@@ -31,7 +31,8 @@ struct TokenizeCommandTests {
         let context = String(repeating: "The Panthers won the game in Santa Clara. ", count: 40)
         let line = try JSONSerialization.data(withJSONObject: ["question": "Who won?", "context": context])
         let result = try AskDocsProcess.run(
-            ["tokenize", "--model", Self.model.path, "--max-length", "64", "--stride", "16"], input: line + Data("\n".utf8))
+            ["tokenize", "--model", Self.model.path, "--max-length", "64", "--stride", "16"],
+            input: line + Data("\n".utf8))
         #expect(result.status == 0, "\(result.standardError)")
         let out = try lines(result.standardOutput)
         let windows = try #require(out.first?["windows"] as? [[String: Any]])

@@ -36,14 +36,18 @@ struct SentencePieceModelTests {
         let languages = try #require(Self.goldens["languages"] as? [String: Any])
         let golden = try #require(languages[language] as? [String: Any])
         let (contexts, questions, _) = try Fixtures.xquad(language)
-        let checker = GoldenChecker(tokenizer: tokenizer, pipeline: tokenizer.pipeline, prefix: [0], middle: [2, 2], suffix: [2])
-        _ = checker.checkSingles(Array(contexts.prefix(40)) + Array(questions.prefix(100)), FlatGoldens(golden["texts"]), label: "spm \(language)")
+        let checker = GoldenChecker(
+            tokenizer: tokenizer, pipeline: tokenizer.pipeline, prefix: [0], middle: [2, 2], suffix: [2])
+        _ = checker.checkSingles(
+            Array(contexts.prefix(40)) + Array(questions.prefix(100)), FlatGoldens(golden["texts"]),
+            label: "spm \(language)")
     }
 
     @Test("hard set (includes <mask> with lstrip matched after normalization)")
     func hardSet() throws {
         let tokenizer = try #require(Self.tokenizer)
-        let checker = GoldenChecker(tokenizer: tokenizer, pipeline: tokenizer.pipeline, prefix: [0], middle: [2, 2], suffix: [2])
+        let checker = GoldenChecker(
+            tokenizer: tokenizer, pipeline: tokenizer.pipeline, prefix: [0], middle: [2, 2], suffix: [2])
         let hard = try #require(Self.goldens["hard"] as? [String: Any])
         #expect(checker.checkHard(hard, label: "spm") > 400)
     }

@@ -6,11 +6,14 @@ import Tokenizers
 @Suite("XLM-R tokenizer.json parity with Hugging Face tokenizers")
 struct XLMRobertaGoldenTests {
     /// Loaded once for the whole suite (a 17 MB file).
-    static let tokenizer: UnigramTokenizer? = try? TokenizerLoader.load(directory: Fixtures.xlmrDirectory) as? UnigramTokenizer
+    static let tokenizer: UnigramTokenizer? =
+        try? TokenizerLoader.load(directory: Fixtures.xlmrDirectory) as? UnigramTokenizer
     static let goldens = GoldenFile("xlmr-goldens.json.gz")
 
     var checker: GoldenChecker? {
-        Self.tokenizer.map { GoldenChecker(tokenizer: $0, pipeline: $0.pipeline, prefix: [0], middle: [2, 2], suffix: [2]) }
+        Self.tokenizer.map {
+            GoldenChecker(tokenizer: $0, pipeline: $0.pipeline, prefix: [0], middle: [2, 2], suffix: [2])
+        }
     }
 
     @Test("loads tokenizer.json with 250,002 ids")
