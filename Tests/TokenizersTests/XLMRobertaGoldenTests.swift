@@ -55,6 +55,15 @@ struct XLMRobertaGoldenTests {
         #expect(checker.checkHard(hard, label: "xlmr") > 400)
     }
 
+    @Test("invalid UTF-8 decodes in Swift to the same text as Python's errors='replace' (what the goldens hold)")
+    func invalidBytes() throws {
+        let texts = try #require((Self.goldens["hard"] as? [String: Any])?["texts"] as? [String])
+        let surrogates: [UInt8] = [0xED, 0xA0, 0x80] + Array("abc".utf8) + [0xED, 0xBF, 0xBF] + Array("def".utf8)
+        let broken: [UInt8] = [0xFF, 0xFE] + Array(" broken ".utf8) + [0xC3] + Array(" bytes ".utf8) + [0xE2, 0x82]
+        #expect(texts.contains(String(decoding: surrogates, as: UTF8.self)))
+        #expect(texts.contains(String(decoding: broken, as: UTF8.self)))
+    }
+
     @Test("hard pairs with small windows and strides")
     func hardPairs() throws {
         let checker = try #require(checker)

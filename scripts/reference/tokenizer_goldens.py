@@ -128,8 +128,13 @@ def single_encodings(raw, texts):
     return raw.encode_batch(texts, add_special_tokens=False)
 
 
-def full(encodings):
-    return [{"ids": e.ids, "tokens": e.tokens, "offsets": [list(o) for o in e.offsets]} for e in encodings]
+def full(encodings, raw=None):
+    out = [{"ids": e.ids, "tokens": e.tokens, "offsets": [list(o) for o in e.offsets]} for e in encodings]
+    if raw is not None:
+        for entry, e in zip(out, encodings):
+            entry["decoded"] = raw.decode(e.ids, skip_special_tokens=True)
+            entry["decoded_special"] = raw.decode(e.ids, skip_special_tokens=False)
+    return out
 
 
 def check_windows(fast, question, context, q_enc, c_enc, max_length, stride, prefix, middle, suffix):
@@ -198,7 +203,7 @@ def make_goldens(fast, raw, shared, langs, prefix, middle, suffix, hard, variant
         }
         goldens["languages"][lang] = entry
         print(lang, len(contexts), "contexts", len(questions), "questions")
-    goldens["hard"] = {"texts": hard, "encodings": full(raw.encode_batch(hard, add_special_tokens=True))}
+    goldens["hard"] = {"texts": hard, "encodings": full(raw.encode_batch(hard, add_special_tokens=True), raw)}
     for question, context in hard_pairs(hard):
         for max_length, stride in variants:
             if max_length < 384 and len(context) > 5000:
@@ -314,7 +319,7 @@ def main():
             model = spm_model(args.shared, os.path.join(args.out, "spm-tiny"), tmp)
             fast = XLMRobertaTokenizerFast(vocab_file=model)
             raw = fast.backend_tokenizer
-            goldens = {"hard": {"texts": hard, "encodings": full(raw.encode_batch(hard, add_special_tokens=True))},
+            goldens = {"hard": {"texts": hard, "encodings": full(raw.encode_batch(hard, add_special_tokens=True), raw)},
                        "languages": {}}
             for lang in LANGS:
                 contexts, questions, _ = xquad(args.shared, lang)

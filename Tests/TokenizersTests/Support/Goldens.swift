@@ -83,12 +83,17 @@ struct FullGolden {
     let ids: [Int32]
     let tokens: [String]
     let offsets: [Range<Int>]
+    /// The reference's `decode(ids, skip_special_tokens=True)` and `(…, False)`.
+    let decoded: String?
+    let decodedWithSpecialTokens: String?
 
     init(_ object: Any?) {
         let dictionary = object as? [String: Any] ?? [:]
         ids = (dictionary["ids"] as? [Int] ?? []).map { Int32($0) }
         tokens = dictionary["tokens"] as? [String] ?? []
         offsets = (dictionary["offsets"] as? [[Int]] ?? []).map { $0[0]..<$0[1] }
+        decoded = dictionary["decoded"] as? String
+        decodedWithSpecialTokens = dictionary["decoded_special"] as? String
     }
 }
 
@@ -180,8 +185,17 @@ struct GoldenChecker {
         let goldens = (hard["encodings"] as? [Any] ?? []).map(FullGolden.init)
         #expect(texts.count == goldens.count && !texts.isEmpty)
         var mismatches = 0
+        var decodeMismatches = 0
         for (text, golden) in zip(texts, goldens) {
             let encoding = tokenizer.encode(text, addSpecialTokens: true)
+            let decoded = tokenizer.decode(golden.ids, skipSpecialTokens: true)
+            let decodedWithSpecialTokens = tokenizer.decode(golden.ids, skipSpecialTokens: false)
+            if decoded != golden.decoded || decodedWithSpecialTokens != golden.decodedWithSpecialTokens {
+                decodeMismatches += 1
+                if decodeMismatches <= 3 {
+                    Issue.record("\(label) decode of \(String(text.prefix(40)).debugDescription): got \(decoded.prefix(60).debugDescription) / \(decodedWithSpecialTokens.prefix(60).debugDescription), want \((golden.decoded ?? "").prefix(60).debugDescription) / \((golden.decodedWithSpecialTokens ?? "").prefix(60).debugDescription)")
+                }
+            }
             if encoding.ids != golden.ids || encoding.offsets != golden.offsets || encoding.tokens != golden.tokens {
                 mismatches += 1
                 if mismatches <= 5 {
@@ -192,6 +206,7 @@ struct GoldenChecker {
             }
         }
         #expect(mismatches == 0, "\(label): \(mismatches) of \(texts.count) hard texts differ")
+        #expect(decodeMismatches == 0, "\(label): \(decodeMismatches) of \(texts.count) decodes differ")
         return texts.count
     }
 
