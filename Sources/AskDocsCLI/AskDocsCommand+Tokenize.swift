@@ -86,12 +86,14 @@ enum TokenizeInput {
     }
 
     init(line: String, number: Int) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+        // The package's own JSON reader: Foundation's JSONSerialization drops a leading U+FEFF inside strings,
+        // which would shift every offset of such a text by one.
+        guard let object = try? JSONValue.parse(Data(line.utf8)), object.objectValue != nil else {
             throw LineError(number: number, reason: "not a JSON object")
         }
-        if let text = object["text"] as? String {
+        if let text = object["text"]?.stringValue {
             self = .text(text)
-        } else if let question = object["question"] as? String, let context = object["context"] as? String {
+        } else if let question = object["question"]?.stringValue, let context = object["context"]?.stringValue {
             self = .pair(question: question, context: context)
         } else {
             throw LineError(number: number, reason: "expected {\"text\"} or {\"question\", \"context\"} strings")

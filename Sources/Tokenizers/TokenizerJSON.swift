@@ -136,9 +136,11 @@ struct TokenizerJSON {
         case "WhitespaceSplit":
             return .whitespaceSplit
         case "Sequence":
-            let items = json["pretokenizers"]?.arrayValue ?? []
-            if items.count == 1 { return try preTokenizer(items[0]) }
-            throw unsupported("pre_tokenizer Sequence of \(items.count)")
+            var stages: [PreTokenizer] = []
+            for item in json["pretokenizers"]?.arrayValue ?? [] {
+                if let stage = try preTokenizer(item) { stages.append(stage) }
+            }
+            return stages.count == 1 ? stages[0] : .sequence(stages)
         default:
             throw unsupported("pre_tokenizer \(type)")
         }

@@ -135,10 +135,22 @@ package struct TokenizerPipeline: Sendable {
     }
 
     /// Pre-tokenizes and runs the model over normalized text.
-    private func encodeNormalized(_ text: inout NormalizedText, into out: inout Encoding, scratch: inout UnigramScratch)
-    {
+    private func encodeNormalized(_ text: inout NormalizedText, into out: inout Encoding, scratch: inout UnigramScratch) {
         guard !text.isEmpty else { return }
-        let words = preTokenizer?.apply(&text) ?? [0..<text.count]
+        guard let preTokenizer else {
+            runModel(text, [0..<text.count], into: &out, scratch: &scratch)
+            return
+        }
+        if case .sequence = preTokenizer {
+            for (split, words) in preTokenizer.splits(text) { runModel(split, words, into: &out, scratch: &scratch) }
+        } else {
+            let words = preTokenizer.apply(&text)
+            runModel(text, words, into: &out, scratch: &scratch)
+        }
+    }
+
+    private func runModel(_ text: NormalizedText, _ words: [Range<Int>], into out: inout Encoding, scratch: inout UnigramScratch) {
+        guard !words.isEmpty else { return }
         switch model {
         case .unigram(let unigram):
             encodeUnigram(unigram, text, words, into: &out, scratch: &scratch)

@@ -26,6 +26,14 @@ struct TokenizeCommandTests {
         #expect(out[1]["ids"] as? [Int] == [0, 2])
     }
 
+    @Test("a leading U+FEFF in a text is kept, so offsets match Python's str indices")
+    func byteOrderMark() throws {
+        let input = Data("{\"text\":\"\u{FEFF}Los\"}\n".utf8)
+        let result = try AskDocsProcess.run(["tokenize", "--model", Self.model.path], input: input)
+        let out = try lines(result.standardOutput)
+        #expect(out.first?["offsets"] as? [[Int]] == [[0, 0], [0, 4], [0, 0]])
+    }
+
     @Test("a question/context line gives overlapping windows with sequence ids")
     func pair() throws {
         let context = String(repeating: "The Panthers won the game in Santa Clara. ", count: 40)

@@ -325,6 +325,13 @@ def main():
                 contexts, questions, _ = xquad(args.shared, lang)
                 texts = contexts[:40] + questions[:100]
                 goldens["languages"][lang] = {"texts": flat(single_encodings(raw, texts))}
+            # Older conversions use Sequence[WhitespaceSplit, Metaspace]: each word is its own split.
+            from tokenizers import pre_tokenizers
+            sample = hard + [c for lang in LANGS for c in xquad(args.shared, lang)[0][:5]]
+            for scheme in ["always", "first"]:
+                raw.pre_tokenizer = pre_tokenizers.Sequence(
+                    [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(prepend_scheme=scheme)])
+                goldens[f"whitespace_split_{scheme}"] = flat(single_encodings(raw, sample))
             write(os.path.join(args.out, "spm-goldens.json.gz"), goldens)
 
 
