@@ -24,6 +24,19 @@ public struct Trie: Sendable {
         self.init(flat: flat, keyStart: keyStart, values: keyValues)
     }
 
+    /// Builds the trie over the UTF-8 of `strings` (no per-key arrays: this is most of loading a vocabulary).
+    public init(strings: [String], values keyValues: [Int32]) {
+        var flat = [UInt8]()
+        flat.reserveCapacity(strings.count * 8)
+        var keyStart = [Int](repeating: 0, count: strings.count + 1)
+        for (i, string) in strings.enumerated() {
+            keyStart[i] = flat.count
+            flat.append(contentsOf: string.utf8)
+        }
+        keyStart[strings.count] = flat.count
+        self.init(flat: flat, keyStart: keyStart, values: keyValues)
+    }
+
     private init(flat: [UInt8], keyStart: [Int], values keyValues: [Int32]) {
         let keyCount = keyStart.count - 1
         var order = Array(0..<keyCount)

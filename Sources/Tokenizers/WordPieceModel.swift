@@ -16,7 +16,7 @@ public struct WordPieceModel: Sendable {
     public init(
         vocabulary: [(String, Int32)], unknownToken: String, continuingSubwordPrefix: String, maxInputCharsPerWord: Int
     ) throws(WordPieceError) {
-        let trie = Trie(keys: vocabulary.map { Array($0.0.utf8) }, values: vocabulary.map(\.1))
+        let trie = Trie(strings: vocabulary.map(\.0), values: vocabulary.map(\.1))
         guard let unknownId = trie.value(for: unknownToken.utf8) else { throw .missingUnknownToken(unknownToken) }
         var pieces = [String](repeating: "", count: (vocabulary.map(\.1).max().map { Int($0) } ?? -1) + 1)
         for (piece, id) in vocabulary where id >= 0 { pieces[Int(id)] = piece }
