@@ -135,7 +135,8 @@ package struct TokenizerPipeline: Sendable {
     }
 
     /// Pre-tokenizes and runs the model over normalized text.
-    private func encodeNormalized(_ text: inout NormalizedText, into out: inout Encoding, scratch: inout UnigramScratch) {
+    private func encodeNormalized(_ text: inout NormalizedText, into out: inout Encoding, scratch: inout UnigramScratch)
+    {
         guard !text.isEmpty else { return }
         guard let preTokenizer else {
             runModel(text, [0..<text.count], into: &out, scratch: &scratch)
@@ -149,7 +150,9 @@ package struct TokenizerPipeline: Sendable {
         }
     }
 
-    private func runModel(_ text: NormalizedText, _ words: [Range<Int>], into out: inout Encoding, scratch: inout UnigramScratch) {
+    private func runModel(
+        _ text: NormalizedText, _ words: [Range<Int>], into out: inout Encoding, scratch: inout UnigramScratch
+    ) {
         guard !words.isEmpty else { return }
         switch model {
         case .unigram(let unigram):
@@ -250,27 +253,5 @@ package struct TokenizerPipeline: Sendable {
         }
         guard let decoder else { return tokens.joined(separator: " ") }
         return decoder.decode(tokens)
-    }
-}
-
-extension Encoding {
-    /// Tokens `range` of this encoding.
-    package func slice(_ range: Range<Int>) -> Encoding {
-        Encoding(
-            ids: Array(ids[range]), tokens: Array(tokens[range]), offsets: Array(offsets[range]),
-            sequenceIds: Array(sequenceIds[range]), typeIds: Array(typeIds[range]),
-            attentionMask: Array(attentionMask[range]))
-    }
-}
-
-extension NormalizedText {
-    /// Scalars `range` as their own text (the reference's `slice`), keeping absolute alignments.
-    package func slice(_ range: Range<Int>) -> NormalizedText {
-        var sub = self
-        sub.scalars = Array(scalars[range])
-        sub.starts = Array(starts[range])
-        sub.ends = Array(ends[range])
-        sub.origin = range.isEmpty ? origin : starts[range.lowerBound]
-        return sub
     }
 }

@@ -62,13 +62,16 @@ struct PreTokenizerSequenceTests {
         let base = try #require(SentencePieceModelTests.tokenizer)
         var pipeline = base.pipeline
         pipeline.preTokenizer = .sequence([
-            .whitespaceSplit, .metaspace(replacement: 0x2581, prependScheme: scheme == "first" ? .first : .always, split: true),
+            .whitespaceSplit,
+            .metaspace(replacement: 0x2581, prependScheme: scheme == "first" ? .first : .always, split: true),
         ])
         let tokenizer = UnigramTokenizer(pipeline: pipeline)
         let hard = try #require(SentencePieceModelTests.goldens["hard"] as? [String: Any])
         var texts = hard["texts"] as? [String] ?? []
         for language in Fixtures.languages { texts += try Fixtures.xquad(language).contexts.prefix(5) }
         let checker = GoldenChecker(tokenizer: tokenizer, pipeline: pipeline, prefix: [0], middle: [2, 2], suffix: [2])
-        _ = checker.checkSingles(texts, FlatGoldens(SentencePieceModelTests.goldens["whitespace_split_\(scheme)"]), label: "sequence \(scheme)")
+        _ = checker.checkSingles(
+            texts, FlatGoldens(SentencePieceModelTests.goldens["whitespace_split_\(scheme)"]),
+            label: "sequence \(scheme)")
     }
 }

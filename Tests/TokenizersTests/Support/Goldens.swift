@@ -193,7 +193,9 @@ struct GoldenChecker {
             if decoded != golden.decoded || decodedWithSpecialTokens != golden.decodedWithSpecialTokens {
                 decodeMismatches += 1
                 if decodeMismatches <= 3 {
-                    Issue.record("\(label) decode of \(String(text.prefix(40)).debugDescription): got \(decoded.prefix(60).debugDescription) / \(decodedWithSpecialTokens.prefix(60).debugDescription), want \((golden.decoded ?? "").prefix(60).debugDescription) / \((golden.decodedWithSpecialTokens ?? "").prefix(60).debugDescription)")
+                    Issue.record(
+                        "\(label) decode of \(String(text.prefix(40)).debugDescription): got \(decoded.prefix(60).debugDescription) / \(decodedWithSpecialTokens.prefix(60).debugDescription), want \((golden.decoded ?? "").prefix(60).debugDescription) / \((golden.decodedWithSpecialTokens ?? "").prefix(60).debugDescription)"
+                    )
                 }
             }
             if encoding.ids != golden.ids || encoding.offsets != golden.offsets || encoding.tokens != golden.tokens {
