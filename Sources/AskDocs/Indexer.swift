@@ -108,14 +108,18 @@ public struct Indexer: Sendable {
         for warning in result.warnings {
             let issue = FileIssue(path: file.path, reason: warning)
             // A JSON Lines record that could not be read is a failed document; other warnings are repairs.
-            if result.documents.first?.format == .jsonLines { report.documentsFailed.append(issue) } else {
+            if result.documents.first?.format == .jsonLines {
+                report.documentsFailed.append(issue)
+            } else {
                 report.warnings.append(issue)
             }
         }
         do {
             let chunks = try store(result.documents, of: file, snapshot: snapshot, contentHash: contentHash)
             report.chunksAdded += chunks
-            if previous == nil { report.documentsAdded += result.documents.count } else {
+            if previous == nil {
+                report.documentsAdded += result.documents.count
+            } else {
                 report.documentsUpdated += result.documents.count
             }
         } catch let error as DatabaseError where Self.affectsEveryFile(error) {

@@ -46,7 +46,8 @@ public final class DocumentStore: @unchecked Sendable {
     /// Replaces every document read from `sourcePath` with `documents` and their chunks, atomically.
     /// Returns the new document ids in order.
     @discardableResult
-    public func replaceSource(_ sourcePath: String, with documents: [(document: NewDocument, chunks: [NewChunk])]) throws
+    public func replaceSource(_ sourcePath: String, with documents: [(document: NewDocument, chunks: [NewChunk])])
+        throws
         -> [Int64]
     {
         try write { writer in
@@ -244,7 +245,8 @@ public final class DocumentStore: @unchecked Sendable {
             try statement.bind(values)
             var hits: [SearchHit] = []
             while try statement.step() {
-                hits.append(SearchHit(chunkID: statement.int64(0), documentID: statement.int64(1), score: -statement.double(2)))
+                hits.append(
+                    SearchHit(chunkID: statement.int64(0), documentID: statement.int64(1), score: -statement.double(2)))
             }
             statement.reset()
             return hits
@@ -280,7 +282,9 @@ public final class DocumentStore: @unchecked Sendable {
         let orphans = try locked {
             try $0.scalarInteger("SELECT count(*) FROM chunks WHERE document_id NOT IN (SELECT id FROM documents)") ?? 0
         }
-        if orphans > 0 { problems.append(IntegrityProblem(documentID: 0, key: "", problem: "\(orphans) orphan chunks")) }
+        if orphans > 0 {
+            problems.append(IntegrityProblem(documentID: 0, key: "", problem: "\(orphans) orphan chunks"))
+        }
         return problems
     }
 }

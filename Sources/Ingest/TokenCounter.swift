@@ -50,8 +50,10 @@ public struct WordTermizer: SearchTermizer {
 
     /// The lowercased ICU words of `text`.
     public func terms(_ text: String) -> [String] {
-        TextBreaks.spans(CICU_BREAK_WORD, locale: "", in: text, from: text.startIndex, to: text.endIndex, startOffset: 0)
-            .filter { $0.status >= 100 }
-            .map { String(text.unicodeScalars[$0.lower..<$0.upper]).lowercased() }
+        TextBreaks.spans(
+            CICU_BREAK_WORD, locale: "", in: text, from: text.startIndex, to: text.endIndex, startOffset: 0
+        )
+        .filter { $0.status >= 100 }
+        .map { String(text.unicodeScalars[$0.lower..<$0.upper]).lowercased() }
     }
 }

@@ -32,11 +32,17 @@ final class Workspace: @unchecked Sendable {
     }
 
     func indexer(counterBudget: Int = 316) -> Indexer {
-        Indexer(store: store, chunker: Chunker(counter: UTF8LengthTokenCounter(), configuration: ChunkerConfiguration(tokenBudget: counterBudget)))
+        Indexer(
+            store: store,
+            chunker: Chunker(
+                counter: UTF8LengthTokenCounter(), configuration: ChunkerConfiguration(tokenBudget: counterBudget)))
     }
 
-    func run(_ paths: [String]? = nil, include: [String] = [], exclude: [String] = [], indexer: Indexer? = nil) throws -> IndexReport {
-        try (indexer ?? self.indexer()).run(IndexRequest(paths: paths ?? [path("docs")], include: include, exclude: exclude))
+    func run(_ paths: [String]? = nil, include: [String] = [], exclude: [String] = [], indexer: Indexer? = nil) throws
+        -> IndexReport
+    {
+        try (indexer ?? self.indexer()).run(
+            IndexRequest(paths: paths ?? [path("docs")], include: include, exclude: exclude))
     }
 
     /// Source paths (relative to the workspace) of every stored document, sorted.
@@ -107,12 +113,15 @@ struct IndexerTests {
         try workspace.write("docs/sub/file.txt", "A file.")
         try FileManager.default.createSymbolicLink(atPath: workspace.path("docs/sub/loop"), withDestinationPath: "..")
         try FileManager.default.createSymbolicLink(atPath: workspace.path("docs/self"), withDestinationPath: ".")
-        try FileManager.default.createSymbolicLink(atPath: workspace.path("docs/broken.txt"), withDestinationPath: "missing.txt")
-        try FileManager.default.createSymbolicLink(atPath: workspace.path("docs/alias.txt"), withDestinationPath: "sub/file.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: workspace.path("docs/broken.txt"), withDestinationPath: "missing.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: workspace.path("docs/alias.txt"), withDestinationPath: "sub/file.txt")
         #expect(mkfifo(workspace.path("docs/pipe.txt"), 0o644) == 0)
         let report = try workspace.run()
         #expect(try workspace.storedPaths() == ["docs/sub/file.txt"])
-        let reasons = Dictionary(uniqueKeysWithValues: report.documentsSkipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
+        let reasons = Dictionary(
+            uniqueKeysWithValues: report.documentsSkipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
         #expect(reasons["broken.txt"] == "broken symbolic link")
         #expect(reasons["pipe.txt"] == "not a regular file (named pipe)")
         #expect(reasons["file.txt"]?.hasPrefix("same file as") == true)
@@ -128,10 +137,13 @@ struct IndexerTests {
         try workspace.write("docs/2.txt", "Second.")
         var indexer = workspace.indexer()
         let second = workspace.path("docs/2.txt")
-        indexer.afterRead = { path in if path.hasSuffix("/1.txt") { try? FileManager.default.removeItem(atPath: second) } }
+        indexer.afterRead = { path in
+            if path.hasSuffix("/1.txt") { try? FileManager.default.removeItem(atPath: second) }
+        }
         let report = try workspace.run([workspace.path("docs"), workspace.path("nowhere")], indexer: indexer)
         #expect(report.documentsAdded == 1)
-        #expect(report.documentsFailed.map(\.reason).sorted() == ["No such file or directory", "no such file or directory"])
+        #expect(
+            report.documentsFailed.map(\.reason).sorted() == ["No such file or directory", "no such file or directory"])
     }
 
     @Test("changed files replace their documents; a JSON Lines file that lost a record loses the document")
@@ -146,7 +158,8 @@ struct IndexerTests {
         #expect(report.documentsAdded == 0)
         #expect(report.documentsUpdated == 2)
         #expect(report.documentsUnchanged == 0)
-        let texts = try workspace.store.allDocuments().map { try workspace.store.text(ofDocument: $0.id) ?? "" }.sorted()
+        let texts = try workspace.store.allDocuments().map { try workspace.store.text(ofDocument: $0.id) ?? "" }
+            .sorted()
         #expect(texts == ["The second version, changed.", "Two, edited."])
         #expect(try workspace.store.search(terms: ["first"], limit: 5).isEmpty)
         #expect(try workspace.store.integrityProblems().isEmpty)
@@ -171,10 +184,14 @@ struct IndexerTests {
         let counter = LockedCounter()
         always.afterRead = { readPath in
             let count = counter.next()
-            try? Data("Version \(count) \(String(repeating: "x", count: count))".utf8).write(to: URL(fileURLWithPath: readPath))
+            try? Data("Version \(count) \(String(repeating: "x", count: count))".utf8).write(
+                to: URL(fileURLWithPath: readPath))
         }
         let failing = try workspace.run(indexer: always)
-        #expect(failing.documentsFailed.map(\.reason) == ["file changed while being read (twice); index it again when it is stable"])
+        #expect(
+            failing.documentsFailed.map(\.reason) == [
+                "file changed while being read (twice); index it again when it is stable"
+            ])
         #expect(try workspace.store.text(ofDocument: document.id) == "After the change, longer.")
     }
 
@@ -185,7 +202,8 @@ struct IndexerTests {
         try workspace.write("docs/long.txt", long)
         try workspace.write("docs/other.txt", "Another file.")
         _ = try workspace.run(indexer: workspace.indexer(counterBudget: 40))
-        let before = try #require(try workspace.store.documents(sourcePath: FileWalker.realPath(workspace.path("docs/long.txt"))!).first)
+        let before = try #require(
+            try workspace.store.documents(sourcePath: FileWalker.realPath(workspace.path("docs/long.txt"))!).first)
         #expect(before.chunkCount > 5)
 
         try workspace.write("docs/long.txt", long.replacingOccurrences(of: "first", with: "second"))
@@ -196,7 +214,8 @@ struct IndexerTests {
             if (path.hasSuffix("long.txt") || path.hasSuffix("new.txt")) && ordinal == 3 { throw Interrupted() }
         }
         let report = try workspace.run(indexer: failing)
-        #expect(report.documentsFailed.map { ($0.path as NSString).lastPathComponent }.sorted() == ["long.txt", "new.txt"])
+        #expect(
+            report.documentsFailed.map { ($0.path as NSString).lastPathComponent }.sorted() == ["long.txt", "new.txt"])
         #expect(report.documentsFailed.allSatisfy { $0.reason == "interrupted for the test" })
         #expect(report.documentsUpdated == 1)
         let after = try #require(try workspace.store.document(id: before.id))
@@ -209,19 +228,26 @@ struct IndexerTests {
     @Test("mixed encodings are decoded, repairs are reported, and HTML scripts never reach the index")
     func encodingsAndHTML() throws {
         let workspace = try Workspace()
-        try workspace.write("docs/utf16.txt", Data([0xFF, 0xFE] + "Grüße aus Köln".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }))
-        try workspace.write("docs/latin1.txt", Data(Array("Caf".utf8) + [0xE9, 0x20] + Array("cr".utf8) + [0xE8] + Array("me".utf8)))
+        try workspace.write(
+            "docs/utf16.txt",
+            Data([0xFF, 0xFE] + "Grüße aus Köln".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }))
+        try workspace.write(
+            "docs/latin1.txt", Data(Array("Caf".utf8) + [0xE9, 0x20] + Array("cr".utf8) + [0xE8] + Array("me".utf8)))
         try workspace.write("docs/broken.txt", Data(Array("Grüße ".utf8) + [0xFF, 0xFE, 0x41] + Array(" Welt".utf8)))
-        try workspace.write("docs/page.html", "<html><head><script>secretScript()</script></head><body><p>Visible words</p></body></html>")
+        try workspace.write(
+            "docs/page.html",
+            "<html><head><script>secretScript()</script></head><body><p>Visible words</p></body></html>")
         try workspace.write("docs/empty.txt", "")
         try workspace.write("docs/image.txt", Data([0x89, 0x50, 0x4E, 0x47, 0x00, 0x00]))
         let report = try workspace.run()
         #expect(report.documentsAdded == 4)
         let texts = try Set(workspace.store.allDocuments().map { try workspace.store.text(ofDocument: $0.id) ?? "" })
         #expect(texts == ["Grüße aus Köln", "Café crème", "Grüße \u{FFFD}\u{FFFD}A Welt", "Visible words"])
-        #expect(report.warnings.map { ($0.path as NSString).lastPathComponent }.sorted() == ["broken.txt", "latin1.txt"])
+        #expect(
+            report.warnings.map { ($0.path as NSString).lastPathComponent }.sorted() == ["broken.txt", "latin1.txt"])
         #expect(report.warnings.contains { $0.reason.contains("2 invalid UTF-8 sequences replaced with U+FFFD") })
-        let skipped = Dictionary(uniqueKeysWithValues: report.documentsSkipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
+        let skipped = Dictionary(
+            uniqueKeysWithValues: report.documentsSkipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
         #expect(skipped == ["empty.txt": "no text", "image.txt": "binary file (not text)"])
         #expect(try workspace.store.search(terms: ["secretscript"], limit: 5).isEmpty)
     }

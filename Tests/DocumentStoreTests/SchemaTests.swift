@@ -20,7 +20,9 @@ struct SchemaTests {
         do {
             let old = try DocumentStore(path: path, schemaVersion: 1)
             #expect(try old.schemaVersion() == 1)
-            try old.replaceSource("/docs/a.txt", with: [(StoreFixtures.document("/docs/a.txt"), StoreFixtures.chunks(["rhine basel", "alps"]))])
+            try old.replaceSource(
+                "/docs/a.txt",
+                with: [(StoreFixtures.document("/docs/a.txt"), StoreFixtures.chunks(["rhine basel", "alps"]))])
             // The v1 schema has no FTS table yet.
             #expect(throws: DatabaseError.self) { try old.search(terms: ["rhine"], limit: 5) }
         }
