@@ -2,6 +2,21 @@ import DocumentStore
 import Foundation
 import Ingest
 
+/// Why an index run cannot start.
+public enum IndexerError: LocalizedError, Equatable, Sendable {
+    /// The database's chunks carry terms of another kind than this indexer makes, so new chunks would not match.
+    case searchTermsMismatch(database: String, stored: String, current: String)
+
+    /// One actionable line.
+    public var errorDescription: String? {
+        switch self {
+        case .searchTermsMismatch(let database, let stored, let current):
+            "\(database) was built with search terms '\(stored)' but this askdocs makes '\(current)'; "
+                + "index into a new database with --db"
+        }
+    }
+}
+
 /// Which files to index.
 public struct IndexRequest: Sendable {
     /// Files and folders.
@@ -51,6 +66,10 @@ public struct Indexer: Sendable {
     public func run(_ request: IndexRequest, progress: (IndexProgress) -> Void = { _ in }) throws -> IndexReport {
         let start = Date()
         var report = IndexReport()
+        let terms = try store.settingStoringIfAbsent(Self.termsSetting, termizer.identifier)
+        guard terms == termizer.identifier else {
+            throw IndexerError.searchTermsMismatch(database: store.path, stored: terms, current: termizer.identifier)
+        }
         let walker = FileWalker(include: request.include, exclude: request.exclude, excludedRealPaths: databaseFiles())
         let walk = walker.walk(request.paths)
         report.documentsSkipped = walk.skipped
@@ -58,24 +77,33 @@ public struct Indexer: Sendable {
         report.filesSeen = walk.files.count
         let bytesTotal = walk.files.reduce(Int64(0)) { $0 + $1.size }
         var bytesDone: Int64 = 0
-        func tick(_ filesDone: Int) {
+        // Takes the counts as arguments: it also runs while `report` is being updated by `indexFile`.
+        func tick(_ filesDone: Int, bytes: Int64, chunks: Int) {
             progress(
                 IndexProgress(
-                    filesDone: filesDone, filesTotal: walk.files.count, bytesDone: bytesDone, bytesTotal: bytesTotal,
-                    chunksAdded: report.chunksAdded, elapsed: Date().timeIntervalSince(start)))
+                    filesDone: filesDone, filesTotal: walk.files.count, bytesDone: bytes, bytesTotal: bytesTotal,
+                    chunksAdded: chunks, elapsed: Date().timeIntervalSince(start)))
         }
-        tick(0)
+        tick(0, bytes: 0, chunks: 0)
         for (index, file) in walk.files.enumerated() {
-            try indexFile(file, into: &report)
+            let chunksBefore = report.chunksAdded
+            let bytesBefore = bytesDone
+            // Large files report progress while they are chunked, so the bar moves.
+            try indexFile(file, into: &report) { fraction, chunks in
+                tick(index, bytes: bytesBefore + Int64(Double(file.size) * fraction), chunks: chunksBefore + chunks)
+            }
             bytesDone += file.size
-            tick(index + 1)
+            tick(index + 1, bytes: bytesDone, chunks: report.chunksAdded)
         }
         report.seconds = Date().timeIntervalSince(start)
         return report
     }
 
     /// Indexes one file into `report`; throws only for database failures that make further work pointless.
-    func indexFile(_ file: SourceFile, into report: inout IndexReport) throws {
+    func indexFile(
+        _ file: SourceFile, into report: inout IndexReport,
+        progress: (_ fraction: Double, _ chunks: Int) -> Void = { _, _ in }
+    ) throws {
         var snapshot: FileSnapshot
         do {
             snapshot = try SourceFileReader(afterRead: afterRead).read(file.realPath)
@@ -115,7 +143,8 @@ public struct Indexer: Sendable {
             }
         }
         do {
-            let chunks = try store(result.documents, of: file, snapshot: snapshot, contentHash: contentHash)
+            let chunks = try store(
+                result.documents, of: file, snapshot: snapshot, contentHash: contentHash, progress: progress)
             report.chunksAdded += chunks
             if previous == nil {
                 report.documentsAdded += result.documents.count
@@ -130,13 +159,16 @@ public struct Indexer: Sendable {
     }
 
     /// Replaces the file's documents in one transaction, streaming chunks into it; returns the chunks written.
-    func store(_ documents: [IngestedDocument], of file: SourceFile, snapshot: FileSnapshot, contentHash: String) throws
-        -> Int
-    {
+    func store(
+        _ documents: [IngestedDocument], of file: SourceFile, snapshot: FileSnapshot, contentHash: String,
+        progress: (_ fraction: Double, _ chunks: Int) -> Void
+    ) throws -> Int {
         try store.write { writer in
             try writer.deleteSource(file.realPath)
             var written = 0
-            for document in documents {
+            for (position, document) in documents.enumerated() {
+                // Counting scalars costs a pass over the text; only worth it where progress within the file matters.
+                let scalars = snapshot.size > Self.progressFileSize ? document.text.unicodeScalars.count : 0
                 let id = try writer.insertDocument(
                     NewDocument(
                         key: document.identifier.map { "\(file.realPath)#\($0)" } ?? file.realPath,
@@ -154,6 +186,10 @@ public struct Indexer: Sendable {
                             terms: termizer.terms(chunk.text).joined(separator: " ")),
                         documentID: id)
                     count += 1
+                    if scalars > 0, count % 256 == 0 {
+                        let within = Double(chunk.endOffset) / Double(scalars)
+                        progress((Double(position) + within) / Double(documents.count), written + count)
+                    }
                 }
                 try writer.finishDocument(id, chunkCount: count)
                 written += count
@@ -161,6 +197,12 @@ public struct Indexer: Sendable {
             return written
         }
     }
+
+    /// The setting that records which `SearchTermizer` made the stored chunks' terms.
+    public static let termsSetting = "search_terms"
+
+    /// Files above this size report progress while they are chunked.
+    static let progressFileSize: Int64 = 4 << 20
 
     /// Busy, full, read-only, I/O and corruption errors would fail every later file too.
     static func affectsEveryFile(_ error: DatabaseError) -> Bool {

@@ -73,6 +73,36 @@ public final class DocumentStore: @unchecked Sendable {
         try write { try $0.deleteSource(sourcePath) }
     }
 
+    // MARK: Settings
+
+    /// A stored setting, such as the kind of search terms the index was built with.
+    public func setting(_ key: String) throws -> String? {
+        try locked { try $0.scalarText("SELECT value FROM settings WHERE key = ?", [.text(key)]) }
+    }
+
+    /// Stores a setting, replacing an earlier value.
+    public func setSetting(_ key: String, to value: String) throws {
+        try locked { database in
+            try database.transaction {
+                try database.run(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [.text(key), .text(value)])
+            }
+        }
+    }
+
+    /// The setting for `key`, stored as `value` if there is none yet; returns what is stored afterwards.
+    public func settingStoringIfAbsent(_ key: String, _ value: String) throws -> String {
+        try locked { database in
+            try database.transaction {
+                try database.run(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                    [.text(key), .text(value)])
+                return try database.scalarText("SELECT value FROM settings WHERE key = ?", [.text(key)]) ?? value
+            }
+        }
+    }
+
     // MARK: Reading documents
 
     static let documentColumns =

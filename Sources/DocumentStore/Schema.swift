@@ -59,6 +59,13 @@ package enum Schema {
         END;
         INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');
         """,
+        // 3: settings that must stay the same for the life of an index (which search terms its chunks carry).
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
     ]
 
     /// The version recorded in the database.

@@ -252,6 +252,21 @@ struct IndexerTests {
         #expect(try workspace.store.search(terms: ["secretscript"], limit: 5).isEmpty)
     }
 
+    @Test("an index built with other search terms is refused, so queries and chunks always use the same terms")
+    func termsMismatch() throws {
+        struct PieceTermizer: SearchTermizer {
+            var identifier: String { "xlmr-pieces" }
+            func terms(_ text: String) -> [String] { text.split(separator: " ").map { "p\($0.count)" } }
+        }
+        let workspace = try Workspace()
+        try workspace.write("docs/a.txt", "Some words.")
+        _ = try workspace.run()
+        #expect(try workspace.store.setting(Indexer.termsSetting) == WordTermizer().identifier)
+        let other = Indexer(store: workspace.store, termizer: PieceTermizer())
+        #expect(throws: IndexerError.self) { try workspace.run(indexer: other) }
+        #expect(try workspace.store.counts().documents == 1)
+    }
+
     @Test("a 6 MB text file streams into whole chunks; progress reaches the total")
     func largeFile() throws {
         let workspace = try Workspace()
@@ -272,6 +287,12 @@ struct IndexerTests {
         let last = try #require(updates.last)
         #expect(last.filesDone == 2 && last.filesTotal == 2 && last.bytesDone == last.bytesTotal)
         #expect(updates.first?.filesDone == 0)
+        // The large file reported progress while it was chunked, and progress never went backwards.
+        #expect(updates.contains { $0.filesDone < 2 && $0.bytesDone > 0 && $0.bytesDone < last.bytesTotal })
+        #expect(
+            zip(updates, updates.dropFirst()).allSatisfy {
+                $0.bytesDone <= $1.bytesDone && $0.chunksAdded <= $1.chunksAdded
+            })
         #expect(try workspace.store.integrityProblems().isEmpty)
     }
 }

@@ -186,6 +186,15 @@ struct DocumentStoreTests {
         #expect(try paths(SearchFilter(pathPrefix: "/docs/%")).isEmpty)
     }
 
+    @Test("settings are stored once and read back")
+    func settings() throws {
+        #expect(try store.setting("search_terms") == nil)
+        #expect(try store.settingStoringIfAbsent("search_terms", "xlmr-pieces") == "xlmr-pieces")
+        #expect(try store.settingStoringIfAbsent("search_terms", "words") == "xlmr-pieces")
+        try store.setSetting("search_terms", to: "words")
+        #expect(try store.setting("search_terms") == "words")
+    }
+
     @Test("the store can be shared across concurrent tasks")
     func concurrentUse() async throws {
         let store = self.store
