@@ -155,7 +155,7 @@ public final class DocumentStore: @unchecked Sendable {
 
     /// The extracted text of a document (what chunk offsets index into).
     public func text(ofDocument id: Int64) throws -> String? {
-        try locked { try $0.scalarText("SELECT text FROM documents WHERE id = ?", [.integer(id)]) }
+        try locked { try $0.scalarText("SELECT text FROM document_texts WHERE document_id = ?", [.integer(id)]) }
     }
 
     /// What the store holds for a source file: its recorded hash and document count, or nil if none.
@@ -298,7 +298,11 @@ public final class DocumentStore: @unchecked Sendable {
                 report("has \(chunks.count) chunks, \(document.chunkCount) were written")
             }
             if chunks.map(\.ordinal) != Array(0..<chunks.count) { report("chunk ordinals are not 0..<\(chunks.count)") }
-            let scalars = Array((try text(ofDocument: document.id) ?? "").unicodeScalars)
+            guard let text = try text(ofDocument: document.id) else {
+                report("has no stored text")
+                continue
+            }
+            let scalars = Array(text.unicodeScalars)
             for chunk in chunks {
                 guard chunk.startOffset <= chunk.endOffset, chunk.endOffset <= scalars.count else {
                     report("chunk \(chunk.ordinal) offsets \(chunk.startOffset)..<\(chunk.endOffset) out of range")
@@ -340,21 +344,25 @@ public struct DocumentWriter {
     /// Inserts a document (replacing one with the same key) and returns its id. The text is bound without a copy.
     public func insertDocument(_ document: NewDocument) throws -> Int64 {
         try database.run("DELETE FROM documents WHERE key = ?", [.text(document.key)])
-        let statement = try database.cached(
+        try database.run(
             """
             INSERT INTO documents (key, source_path, content_hash, size, modified_at, format, language, script, title,
-                                   url, ingested_at, chunk_count, text)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
-            """)
-        try statement.bind([
-            .text(document.key), .text(document.sourcePath), .text(document.contentHash), .integer(document.size),
-            .real(document.modifiedAt.timeIntervalSince1970), .text(document.format), Self.optional(document.language),
-            Self.optional(document.script), Self.optional(document.title), Self.optional(document.url),
-            .real(Date().timeIntervalSince1970),
-        ])
-        try statement.runBindingLargeText(document.text, at: 12)
+                                   url, ingested_at, chunk_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+            """,
+            [
+                .text(document.key), .text(document.sourcePath), .text(document.contentHash), .integer(document.size),
+                .real(document.modifiedAt.timeIntervalSince1970), .text(document.format),
+                Self.optional(document.language),
+                Self.optional(document.script), Self.optional(document.title), Self.optional(document.url),
+                .real(Date().timeIntervalSince1970),
+            ])
+        let id = database.lastInsertRowID
+        let statement = try database.cached("INSERT INTO document_texts (document_id, text) VALUES (?, ?)")
+        try statement.bind(.integer(id), at: 1)
+        try statement.runBindingLargeText(document.text, at: 2)
         statement.reset()
-        return database.lastInsertRowID
+        return id
     }
 
     /// Inserts one chunk of a document inserted in this transaction; returns the chunk id.
