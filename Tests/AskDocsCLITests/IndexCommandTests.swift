@@ -61,7 +61,8 @@ struct IndexCommandTests {
         let report = try IndexJSON(first.standardOutput)
         #expect(report.int("documents_added") == 9)
         #expect(report.int("documents_unchanged") == 0)
-        #expect(report.issues("documents_skipped").isEmpty)
+        #expect(report.int("documents_skipped") == 0)
+        #expect(report.issues("skipped").isEmpty)
         #expect(report.issues("documents_failed").isEmpty)
         #expect((report.int("chunks_added") ?? 0) >= 9)
         #expect(report.object["seconds"] is Double)
@@ -136,6 +137,8 @@ struct IndexCommandTests {
         try workspace.write("docs/ok.txt", "Readable.")
         try workspace.write("docs/secret.txt", "Not readable.")
         try workspace.write("docs/locked/inside.txt", "Not listable.")
+        try Data([0x7F, 0x45, 0x4C, 0x46, 0, 0, 0, 0]).write(
+            to: URL(fileURLWithPath: workspace.path("docs/program.bin")))
         #expect(chmod(workspace.path("docs/secret.txt"), 0) == 0)
         #expect(chmod(workspace.path("docs/locked"), 0) == 0)
         // Root reads anything through CAP_DAC_OVERRIDE; setpriv drops it (and CAP_DAC_READ_SEARCH) for the command.
@@ -153,6 +156,8 @@ struct IndexCommandTests {
                 (($0.path as NSString).lastPathComponent, $0.reason)
             })
         #expect(failed == ["secret.txt": "permission denied", "locked": "cannot list folder: permission denied"])
+        #expect(report.int("documents_skipped") == 1)
+        #expect(report.issues("skipped").map(\.reason) == ["binary file (not text)"])
     }
 
     @Test("kill -9 at several moments leaves only whole documents; the next run completes the index")

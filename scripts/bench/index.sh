@@ -69,7 +69,7 @@ user, system, rss = sys.argv[3].split()
 docs, s, cpu = r["documents_added"], r["seconds"], float(user) + float(system)
 print(f"askdocs index: {docs} documents, {r['chunks_added']} chunks in {s:.2f} s wall ({cpu:.2f} s CPU): "
       f"{docs / s:.1f} documents/s, {size / s / 1e6:.2f} MB/s wall; {size / cpu / 1e6:.2f} MB/s per CPU second; "
-      f"peak RSS {int(rss) / 1024:.0f} MiB (failed {len(r['documents_failed'])}, skipped {len(r['documents_skipped'])})")
+      f"peak RSS {int(rss) / 1024:.0f} MiB (failed {len(r['documents_failed'])}, skipped {r['documents_skipped']})")
 PY
 rerun=$("$bin" index "$work/xquad" --db "$work/xquad.sqlite" --json)
 python3 -c "import json,sys; r=json.loads(sys.argv[1]); print(f\"re-run: {r['documents_unchanged']} unchanged, {r['documents_added']} added in {r['seconds']:.2f} s\")" "$rerun"
