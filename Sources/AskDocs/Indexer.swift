@@ -124,7 +124,12 @@ public struct Indexer: Sendable {
         do {
             result = try reader.read(snapshot.data, path: file.realPath)
         } catch let error as IngestError {
-            let issue = FileIssue(path: file.path, reason: error.localizedDescription)
+            var reason = error.localizedDescription
+            // A file that became empty or binary no longer holds its old documents; one that fails to read keeps them.
+            if error.isSkip, previous != nil, try store.deleteSource(file.realPath) > 0 {
+                reason += "; its earlier documents were removed from the index"
+            }
+            let issue = FileIssue(path: file.path, reason: reason)
             if error.isSkip { report.documentsSkipped.append(issue) } else { report.documentsFailed.append(issue) }
             return
         } catch {

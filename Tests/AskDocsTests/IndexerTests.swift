@@ -165,6 +165,23 @@ struct IndexerTests {
         #expect(try workspace.store.integrityProblems().isEmpty)
     }
 
+    @Test("a file that becomes empty loses its documents; a JSON Lines file that turns invalid keeps them")
+    func fileEmptied() throws {
+        let workspace = try Workspace()
+        try workspace.write("docs/a.txt", "Some text.")
+        try workspace.write("docs/r.jsonl", "{\"id\":\"1\",\"text\":\"One.\"}\n")
+        _ = try workspace.run()
+        try workspace.write("docs/a.txt", "")
+        try workspace.write("docs/r.jsonl", "{broken\n")
+        let report = try workspace.run()
+        #expect(report.documentsSkipped.map(\.reason) == ["no text; its earlier documents were removed from the index"])
+        #expect(
+            report.documentsFailed.map(\.reason) == [
+                "no valid JSON Lines record (line 1: not valid JSON; line skipped)"
+            ])
+        #expect(try workspace.storedPaths() == ["docs/r.jsonl"])
+    }
+
     @Test("a file that changes while being read is read again; one that keeps changing fails")
     func changesDuringRead() throws {
         let workspace = try Workspace()
