@@ -244,25 +244,9 @@ public final class DocumentStore: @unchecked Sendable {
         guard !distinct.isEmpty else { return [] }
         let match = distinct.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
             .joined(separator: " OR ")
-        var conditions = ["chunks_fts MATCH ?"]
-        var values: [SQLValue] = [.text(match)]
-        if let prefix = filter.pathPrefix, !prefix.isEmpty {
-            conditions.append("substr(d.source_path, 1, length(?)) = ?")
-            values += [.text(prefix), .text(prefix)]
-        }
-        if let glob = filter.pathGlob {
-            conditions.append("d.source_path GLOB ?")
-            values.append(.text(glob))
-        }
-        if !filter.languages.isEmpty {
-            let languages = filter.languages.sorted()
-            conditions.append("d.language IN (\(Array(repeating: "?", count: languages.count).joined(separator: ",")))")
-            values += languages.map { .text($0) }
-        }
-        if let after = filter.modifiedAfter {
-            conditions.append("d.modified_at > ?")
-            values.append(.real(after.timeIntervalSince1970))
-        }
+        var (conditions, values) = Self.conditions(for: filter)
+        conditions.insert("chunks_fts MATCH ?", at: 0)
+        values.insert(.text(match), at: 0)
         values.append(.integer(Int64(limit)))
         let sql = """
             SELECT c.id, c.document_id, bm25(chunks_fts) AS rank
@@ -281,6 +265,45 @@ public final class DocumentStore: @unchecked Sendable {
             statement.reset()
             return hits
         }
+    }
+
+    /// The ids of every chunk whose document passes `filter` (for restricting a dense search to the same documents).
+    public func chunkIDs(matching filter: SearchFilter) throws -> Set<Int64> {
+        let (conditions, values) = Self.conditions(for: filter)
+        let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try locked { database in
+            let statement = try database.cached(
+                "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id \(clause)")
+            try statement.bind(values)
+            var ids = Set<Int64>()
+            while try statement.step() { ids.insert(statement.int64(0)) }
+            statement.reset()
+            return ids
+        }
+    }
+
+    /// SQL conditions on the documents table (aliased `d`) for a filter, with their bound values in order.
+    static func conditions(for filter: SearchFilter) -> (conditions: [String], values: [SQLValue]) {
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        if let prefix = filter.pathPrefix, !prefix.isEmpty {
+            conditions.append("substr(d.source_path, 1, length(?)) = ?")
+            values += [.text(prefix), .text(prefix)]
+        }
+        if let glob = filter.pathGlob {
+            conditions.append("d.source_path GLOB ?")
+            values.append(.text(glob))
+        }
+        if !filter.languages.isEmpty {
+            let languages = filter.languages.sorted()
+            conditions.append("d.language IN (\(Array(repeating: "?", count: languages.count).joined(separator: ",")))")
+            values += languages.map { .text($0) }
+        }
+        if let after = filter.modifiedAfter {
+            conditions.append("d.modified_at > ?")
+            values.append(.real(after.timeIntervalSince1970))
+        }
+        return (conditions, values)
     }
 
     // MARK: Integrity

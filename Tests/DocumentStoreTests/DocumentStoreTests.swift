@@ -184,6 +184,11 @@ struct DocumentStoreTests {
         #expect(try paths(SearchFilter(pathPrefix: "/docs/de/", languages: ["en"])).isEmpty)
         // A prefix with GLOB or LIKE characters is a plain prefix.
         #expect(try paths(SearchFilter(pathPrefix: "/docs/%")).isEmpty)
+        // The same filter as a set of chunk ids, for dense search.
+        let germanIDs = try store.chunkIDs(matching: SearchFilter(languages: ["de"]))
+        #expect(germanIDs.count == 5)
+        #expect(try store.chunks(ids: Array(germanIDs)).allSatisfy { $0.language == "de" })
+        #expect(try store.chunkIDs(matching: .none).count == 10)
     }
 
     @Test("settings are stored once and read back")
