@@ -136,6 +136,8 @@ struct IndexerTests {
         try workspace.write("docs/1.txt", "First.")
         try workspace.write("docs/2.txt", "Second.")
         var indexer = workspace.indexer()
+        // One file at a time, so that 1.txt is read before 2.txt.
+        indexer.concurrency = 1
         let second = workspace.path("docs/2.txt")
         indexer.afterRead = { path in
             if path.hasSuffix("/1.txt") { try? FileManager.default.removeItem(atPath: second) }
@@ -282,6 +284,34 @@ struct IndexerTests {
         let other = Indexer(store: workspace.store, termizer: PieceTermizer())
         #expect(throws: IndexerError.self) { try workspace.run(indexer: other) }
         #expect(try workspace.store.counts().documents == 1)
+    }
+
+    @Test("files prepared on several threads are stored exactly as when prepared one at a time")
+    func concurrentPreparation() throws {
+        func index(concurrency: Int) throws -> [String] {
+            let workspace = try Workspace()
+            for file in 0..<40 {
+                let text = (0..<(file * 7 % 50 + 1)).map { "File \(file) sentence \($0) about rivers." }.joined(
+                    separator: " ")
+                try workspace.write("docs/\(file % 3)/\(file).txt", text)
+            }
+            try workspace.write(
+                "docs/r.jsonl", "{\"id\":\"a\",\"text\":\"Record a.\"}\n{\"id\":\"b\",\"text\":\"Record b.\"}")
+            var indexer = workspace.indexer(counterBudget: 24)
+            indexer.concurrency = concurrency
+            let report = try workspace.run(indexer: indexer)
+            #expect(report.documentsAdded == 42)
+            #expect(try workspace.store.integrityProblems().isEmpty)
+            let prefix = (FileWalker.realPath(workspace.root.path) ?? "") + "/"
+            return try workspace.store.allDocuments().flatMap { document in
+                try workspace.store.chunks(documentID: document.id).map {
+                    "\(document.key.dropFirst(prefix.count)) \($0.ordinal) \($0.startOffset) \($0.text)"
+                }
+            }
+        }
+        let serial = try index(concurrency: 1)
+        #expect(serial.count > 42)
+        #expect(try index(concurrency: 4) == serial)
     }
 
     @Test("a 6 MB text file streams into whole chunks; progress reaches the total")
