@@ -140,7 +140,10 @@ public struct FileWalker: Sendable {
         }
         if excludedRealPaths.contains(real) { return }
         if let first = seen[real] {
-            result.skipped.append(FileIssue(path: path, reason: "same file as \(first)"))
+            // The same path named twice (a file and its folder on the command line) is no news; a second link is.
+            if (first as NSString).standardizingPath != (path as NSString).standardizingPath {
+                result.skipped.append(FileIssue(path: path, reason: "same file as \(first)"))
+            }
             return
         }
         seen[real] = path

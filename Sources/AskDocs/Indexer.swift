@@ -148,12 +148,13 @@ public struct Indexer: Sendable {
 
     /// A file after reading: either finished (unchanged, skipped, failed) or ready to write.
     enum Preparation {
-        /// Same content hash as stored.
-        case unchanged(documents: Int)
+        /// Same content hash as stored (`bytes` were read to tell).
+        case unchanged(documents: Int, bytes: Int64)
         /// Could not be read; earlier documents stay.
         case failed(FileIssue)
-        /// Not a document (any more); `removing` is the source path whose earlier documents must go.
-        case skipped(FileIssue, removing: String?)
+        /// Not a document (any more) after reading `bytes`; `removing` is the source path whose earlier documents
+        /// must go.
+        case skipped(FileIssue, bytes: Int64, removing: String?)
         /// To be written.
         case ready(PreparedFile)
     }
@@ -182,14 +183,17 @@ public struct Indexer: Sendable {
         hash.update(snapshot.data)
         let contentHash = hash.finalizeHex()
         let previous = try store.sourceState(file.realPath)
-        if let previous, previous.contentHash == contentHash { return .unchanged(documents: previous.documentCount) }
+        if let previous, previous.contentHash == contentHash {
+            return .unchanged(documents: previous.documentCount, bytes: snapshot.size)
+        }
         let result: ReadResult
         do {
             result = try reader.read(snapshot.data, path: file.realPath)
         } catch let error as IngestError {
             let issue = FileIssue(path: file.path, reason: error.localizedDescription)
             // A file that became empty or binary no longer holds its old documents; one that fails to read keeps them.
-            return error.isSkip ? .skipped(issue, removing: previous == nil ? nil : file.realPath) : .failed(issue)
+            guard error.isSkip else { return .failed(issue) }
+            return .skipped(issue, bytes: snapshot.size, removing: previous == nil ? nil : file.realPath)
         } catch {
             return .failed(FileIssue(path: file.path, reason: error.localizedDescription))
         }
@@ -222,11 +226,13 @@ public struct Indexer: Sendable {
         progress: (_ fraction: Double, _ chunks: Int) -> Void = { _, _ in }
     ) throws {
         switch preparation {
-        case .unchanged(let documents):
+        case .unchanged(let documents, let bytes):
             report.documentsUnchanged += documents
+            report.bytesRead += bytes
         case .failed(let issue):
             report.documentsFailed.append(issue)
-        case .skipped(var issue, let removing):
+        case .skipped(var issue, let bytes, let removing):
+            report.bytesRead += bytes
             if let removing, try store.deleteSource(removing) > 0 {
                 issue.reason += "; its earlier documents were removed from the index"
             }

@@ -76,6 +76,10 @@ struct IndexerTests {
         #expect(second.documentsAdded == 0 && second.documentsUpdated == 0 && second.chunksAdded == 0)
         #expect(second.documentsUnchanged == 9)
         #expect(try workspace.store.counts().documents == 9)
+        // A file named on its own and inside its folder is indexed once, without a note; reading counts its bytes.
+        let both = try Workspace().run([Self.sampleCorpus + "/rhine.md", Self.sampleCorpus])
+        #expect(both.documentsAdded == 9 && both.documentsSkipped.isEmpty)
+        #expect(second.bytesRead == first.bytesRead && first.bytesRead > 2000)
         // BM25 over the default word terms finds the Rhine chunk.
         let hits = try workspace.store.search(terms: WordTermizer().terms("Which river flows through Basel?"), limit: 1)
         #expect(try workspace.store.chunks(ids: hits.map(\.chunkID)).first?.sourcePath.hasSuffix("rhine.md") == true)
