@@ -5,6 +5,10 @@ import Foundation
 enum Parallel {
     static let workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+    /// Whether the engine spreads matrix products over the cores itself: when OpenBLAS runs single-threaded
+    /// (`OPENBLAS_NUM_THREADS=1` or `BLASInfo.setThreadCount(1)`). Otherwise OpenBLAS's own threads do it.
+    static var splitsProducts: Bool { workerCount > 1 && openblas_get_num_threads() == 1 }
+
     /// Splits `0..<count` into contiguous chunks of at least `grain` items and runs them concurrently.
     static func forEachChunk(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
@@ -87,7 +91,7 @@ enum Kernels {
         weight: UnsafePointer<Float>, outputs: Int,
         into y: UnsafeMutablePointer<Float>, ldy: Int, beta: Float = 0, alpha: Float = 1
     ) {
-        let split = splitOutputs ? Parallel.workerCount : 1
+        let split = Parallel.splitsProducts ? Parallel.workerCount : 1
         guard split > 1, rows * outputs * inner >= 1 << 20, outputs >= 64 * split else {
             cblas_sgemm(
                 CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inner),
@@ -110,8 +114,6 @@ enum Kernels {
         }
     }
 
-    /// Whether dense products are split across cores here (true when OpenBLAS itself runs one thread).
-    nonisolated(unsafe) static var splitOutputs = false
 
     /// Copies `bias` into every row of `y` (so a following sgemm with beta 1 adds the product).
     static func broadcastRows(_ bias: UnsafePointer<Float>, width: Int, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
@@ -189,43 +191,46 @@ enum Kernels {
         }
     }
 
-    /// Softmax of each `width`-long row in place.
+    /// Softmax of each `width`-long row in place, rows spread over the cores.
     static func softmaxRows(_ scores: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         let shared = SharedPointer(scores)
-        Parallel.forEachChunk(count: rows, grain: 8) { range in
-            for row in range {
-                let r = shared.base + row * width
-                var m0 = -Float.infinity, m1 = -Float.infinity, m2 = -Float.infinity, m3 = -Float.infinity
-                var i = 0
-                while i + 4 <= width {
-                    m0 = r[i] > m0 ? r[i] : m0
-                    m1 = r[i + 1] > m1 ? r[i + 1] : m1
-                    m2 = r[i + 2] > m2 ? r[i + 2] : m2
-                    m3 = r[i + 3] > m3 ? r[i + 3] : m3
-                    i += 4
-                }
-                while i < width {
-                    m0 = r[i] > m0 ? r[i] : m0
-                    i += 1
-                }
-                let maximum = Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
-                for j in 0..<width { r[j] = FastMath.exp(r[j] - maximum) }
-                var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-                i = 0
-                while i + 4 <= width {
-                    s0 += r[i]
-                    s1 += r[i + 1]
-                    s2 += r[i + 2]
-                    s3 += r[i + 3]
-                    i += 4
-                }
-                while i < width {
-                    s0 += r[i]
-                    i += 1
-                }
-                let inverse = 1 / ((s0 + s1) + (s2 + s3))
-                for j in 0..<width { r[j] *= inverse }
+        Parallel.forEachChunk(count: rows, grain: 8) { range in softmaxRowsSerial(shared.base, rows: range, width: width) }
+    }
+
+    /// Softmax of rows `rows` (each `width` long) in place, on the calling thread.
+    static func softmaxRowsSerial(_ scores: UnsafeMutablePointer<Float>, rows: Range<Int>, width: Int) {
+        for row in rows {
+            let r = scores + row * width
+            var m0 = -Float.infinity, m1 = -Float.infinity, m2 = -Float.infinity, m3 = -Float.infinity
+            var i = 0
+            while i + 4 <= width {
+                m0 = r[i] > m0 ? r[i] : m0
+                m1 = r[i + 1] > m1 ? r[i + 1] : m1
+                m2 = r[i + 2] > m2 ? r[i + 2] : m2
+                m3 = r[i + 3] > m3 ? r[i + 3] : m3
+                i += 4
             }
+            while i < width {
+                m0 = r[i] > m0 ? r[i] : m0
+                i += 1
+            }
+            let maximum = Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
+            for j in 0..<width { r[j] = FastMath.exp(r[j] - maximum) }
+            var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+            i = 0
+            while i + 4 <= width {
+                s0 += r[i]
+                s1 += r[i + 1]
+                s2 += r[i + 2]
+                s3 += r[i + 3]
+                i += 4
+            }
+            while i < width {
+                s0 += r[i]
+                i += 1
+            }
+            let inverse = 1 / ((s0 + s1) + (s2 + s3))
+            for j in 0..<width { r[j] *= inverse }
         }
     }
 }

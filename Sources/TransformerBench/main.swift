@@ -1,6 +1,6 @@
 // Hidden tool behind scripts/bench/engine.sh and scripts/bench/engine_parity_full.sh (not shipped).
 //
-//   TransformerBench speed <model-dir> --batch N --length L --iterations K [--threads T]
+//   TransformerBench speed <model-dir> --batch N --length L --iterations K [--blas-threads T]
 //   TransformerBench parity <model-dir> <reference.json> [--batch N]
 import Foundation
 import Transformer
@@ -38,18 +38,15 @@ func syntheticBatch(count: Int, length: Int, vocabulary: Int) -> [[Int32]] {
 
 func speed(_ arguments: [String]) throws {
     guard arguments.count >= 1 else { throw Usage(description: "speed <model-dir> [--batch N] [--length L] [--iterations K]") }
-    let threads = try option("--threads", arguments, default: 0)
-    if threads > 0 { BLASInfo.setThreadCount(threads) }
-    if arguments.contains("--split") {
-        BLASInfo.setThreadCount(1)
-        BLASInfo.splitAcrossCores = true
-    }
+    let blasThreads = try option("--blas-threads", arguments, default: 0)
     let batch = try option("--batch", arguments, default: 1)
     let length = try option("--length", arguments, default: 384)
     let iterations = try option("--iterations", arguments, default: 3)
     var model: QuestionAnsweringModel?
     let load = try seconds { model = try QuestionAnsweringModel(directory: ModelDirectory(path: arguments[0])) }
     guard let model else { return }
+    // Default: the engine's own parallelism (OpenBLAS at 1 thread); --blas-threads N hands threading to OpenBLAS.
+    if blasThreads > 0 { BLASInfo.setThreadCount(blasThreads) }
     let inputs = syntheticBatch(count: batch, length: length, vocabulary: model.encoder.configuration.vocabSize)
     _ = try model.logits(for: inputs, maxBatchSize: batch)  // warm-up: pages in the weights
     var best = Double.infinity
@@ -62,6 +59,7 @@ func speed(_ arguments: [String]) throws {
     let mean = total / Double(iterations)
     print(
         "{\"engine\":\"swift\",\"core\":\"\(BLASInfo.coreName)\",\"blas_threads\":\(BLASInfo.threadCount),"
+            + "\"cores\":\(ProcessInfo.processInfo.activeProcessorCount),"
             + "\"batch\":\(batch),\"length\":\(length),\"load_s\":\(load),\"mean_s\":\(mean),\"best_s\":\(best),"
             + "\"sequences_per_s\":\(Double(batch) / mean)}")
 }

@@ -49,3 +49,30 @@ struct EncoderModelTests {
         #expect(try model.hiddenStates([]).isEmpty)
     }
 }
+
+@Suite("Encoder concurrency")
+struct EncoderConcurrencyTests {
+    @Test("concurrent forward passes on one model agree with sequential ones")
+    func concurrentCalls() async throws {
+        let model = try EncoderModel(directory: ModelDirectory(url: Fixture.model("tiny-xlmr-qa")))
+        var inputs: [[[Int32]]] = []
+        for seed in 0..<4 {
+            var ids: [Int32] = []
+            for position in 0..<(20 + 15 * seed) {
+                let id: Int = 5 + (position * 37 + seed * 11) % 1900
+                ids.append(Int32(id))
+            }
+            inputs.append([ids])
+        }
+        let expected = try inputs.map { try model.hiddenStates($0) }
+        let results = try await withThrowingTaskGroup(of: (Int, [HiddenStates]).self) { group in
+            for (index, input) in inputs.enumerated() {
+                group.addTask { (index, try model.hiddenStates(input)) }
+            }
+            var collected = [[HiddenStates]](repeating: [], count: inputs.count)
+            for try await (index, states) in group { collected[index] = states }
+            return collected
+        }
+        #expect(results == expected)
+    }
+}

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 MODEL=${1:-models/random-xlm-roberta-large-qa}
 ITERATIONS=${2:-3}
-THREADS=${THREADS:-2}
+THREADS=${THREADS:-2}  # PyTorch threads; the Swift engine uses every core (taskset limits it)
 [ -f "$MODEL/model.safetensors" ] || {
     echo "missing $MODEL: run .venv/bin/python scripts/reference/make_fixtures.py --full-size" >&2
     exit 1
@@ -22,10 +22,10 @@ echo "model $MODEL, checkpoint $((CHECKPOINT_BYTES / 1048576)) MiB, threads $THR
 declare -A SWIFT TORCH
 for BATCH in 1 8; do
     LOG=$(mktemp)
-    /usr/bin/time -v "$BENCH" speed "$MODEL" --batch "$BATCH" --iterations "$ITERATIONS" --threads "$THREADS" ${SWIFT_FLAGS:-} 2>"$LOG" | tee /dev/stderr >"$LOG.json"
+    /usr/bin/time -v taskset -c "0-$((THREADS - 1))" "$BENCH" speed "$MODEL" --batch "$BATCH" --iterations "$ITERATIONS" ${SWIFT_FLAGS:-} 2>"$LOG" | tee /dev/stderr >"$LOG.json"
     RSS_KB=$(awk -F': ' '/Maximum resident set size/{print $2}' "$LOG")
     SWIFT[$BATCH]=$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))['sequences_per_s'])" "$LOG.json")
-    echo "swift batch $BATCH: peak RSS $((RSS_KB / 1024)) MiB ($(.venv/bin/python -c "print(round($RSS_KB*1024/$CHECKPOINT_BYTES, 2))")x checkpoint), core $(.venv/bin/python -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['core'], 'blas threads', d['blas_threads'])" "$LOG.json")"
+    echo "swift batch $BATCH: peak RSS $((RSS_KB / 1024)) MiB ($(.venv/bin/python -c "print(round($RSS_KB*1024/$CHECKPOINT_BYTES, 2))")x checkpoint), core $(.venv/bin/python -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['core'], 'blas threads', d['blas_threads'], 'cores', d['cores'])" "$LOG.json")"
     rm -f "$LOG" "$LOG.json"
 done
 while read -r LINE; do
