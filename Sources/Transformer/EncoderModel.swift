@@ -3,10 +3,11 @@ import Foundation
 
 /// An XLM-RoBERTa, RoBERTa or BERT encoder running on the CPU through OpenBLAS.
 ///
-/// Sequences of one call are packed without padding: every dense layer is one `cblas_sgemm` over all
-/// tokens of the batch, and attention runs per (sequence, head) on that sequence's tokens only, which
-/// equals Hugging Face's padded computation with an additive `-inf`-like mask (masked keys get
-/// probability exactly 0) without the wasted work. Weights stay in the memory-mapped checkpoint.
+/// Sequences of one call are packed without padding: every dense layer is one matrix product over all
+/// tokens of the batch (`cblas_sgemm` on the transposed, memory-mapped weight; one call per core), and
+/// attention runs per (sequence, head) on that sequence's tokens only, which equals Hugging Face's
+/// padded computation with its additive dtype-minimum mask (masked keys get probability exactly 0)
+/// without the wasted work. Weights stay in the memory-mapped checkpoint.
 ///
 /// Loading a model switches OpenBLAS to one thread (see `BLASInfo.preferEngineParallelism()`): the
 /// encoder then splits every product over the cores itself and runs attention heads concurrently,

@@ -215,18 +215,28 @@ enum Kernels {
                 i += 1
             }
             let maximum = Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
-            for j in 0..<width { r[j] = FastMath.exp(r[j] - maximum) }
+            // Four independent lanes so the exp-and-sum pass vectorises without reassociating a reduction.
             var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
             i = 0
             while i + 4 <= width {
-                s0 += r[i]
-                s1 += r[i + 1]
-                s2 += r[i + 2]
-                s3 += r[i + 3]
+                let e0 = FastMath.exp(r[i] - maximum)
+                let e1 = FastMath.exp(r[i + 1] - maximum)
+                let e2 = FastMath.exp(r[i + 2] - maximum)
+                let e3 = FastMath.exp(r[i + 3] - maximum)
+                r[i] = e0
+                r[i + 1] = e1
+                r[i + 2] = e2
+                r[i + 3] = e3
+                s0 += e0
+                s1 += e1
+                s2 += e2
+                s3 += e3
                 i += 4
             }
             while i < width {
-                s0 += r[i]
+                let e = FastMath.exp(r[i] - maximum)
+                r[i] = e
+                s0 += e
                 i += 1
             }
             let inverse = 1 / ((s0 + s1) + (s2 + s3))

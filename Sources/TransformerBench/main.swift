@@ -17,6 +17,13 @@ func option(_ name: String, _ arguments: [String], default value: Int) throws ->
     return parsed
 }
 
+/// CPU seconds (user + system, all threads) this process has used so far.
+func cpuSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     try body()
@@ -51,16 +58,18 @@ func speed(_ arguments: [String]) throws {
     _ = try model.logits(for: inputs, maxBatchSize: batch)  // warm-up: pages in the weights
     var best = Double.infinity
     var total = 0.0
+    let cpuStart = cpuSeconds()
     for _ in 0..<iterations {
         let time = try seconds { _ = try model.logits(for: inputs, maxBatchSize: batch) }
         best = min(best, time)
         total += time
     }
     let mean = total / Double(iterations)
+    let cpu = (cpuSeconds() - cpuStart) / Double(iterations)
     print(
         "{\"engine\":\"swift\",\"core\":\"\(BLASInfo.coreName)\",\"blas_threads\":\(BLASInfo.threadCount),"
             + "\"cores\":\(ProcessInfo.processInfo.activeProcessorCount),"
-            + "\"batch\":\(batch),\"length\":\(length),\"load_s\":\(load),\"mean_s\":\(mean),\"best_s\":\(best),"
+            + "\"batch\":\(batch),\"length\":\(length),\"load_s\":\(load),\"mean_s\":\(mean),\"best_s\":\(best),\"cpu_s\":\(cpu),"
             + "\"sequences_per_s\":\(Double(batch) / mean)}")
 }
 

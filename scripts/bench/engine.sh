@@ -7,6 +7,8 @@
 #   scripts/bench/engine.sh [model-dir] [iterations]
 # model-dir defaults to models/random-xlm-roberta-large-qa (made by
 #   .venv/bin/python scripts/reference/make_fixtures.py --full-size).
+# CPU s/batch (user + system, all threads) is printed too: less sensitive to other load than wall time
+# (PyTorch's OpenMP threads spin while waiting, which counts as CPU time).
 # THREADS (default 2): PyTorch's torch.set_num_threads and the cores the Swift process may use (taskset).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,7 +37,8 @@ for BATCH in 1 8; do
     rm -f "$LOG"
     S=$(field "$SWIFT" sequences_per_s)
     T=$(field "$TORCH" sequences_per_s)
-    printf '==> batch %s, seq 384: swift %.3f seq/s (%.2f s/batch), pytorch %.3f seq/s (%.2f s/batch), ratio swift/pytorch %.2f\n' \
-        "$BATCH" "$S" "$(field "$SWIFT" mean_s)" "$T" "$(field "$TORCH" mean_s)" "$(.venv/bin/python -c "print($S / $T)")"
+    printf '==> batch %s, seq 384: swift %.3f seq/s (%.2f s/batch, %.2f CPU s/batch), pytorch %.3f seq/s (%.2f s/batch, %.2f CPU s/batch), ratio swift/pytorch %.2f\n' \
+        "$BATCH" "$S" "$(field "$SWIFT" mean_s)" "$(field "$SWIFT" cpu_s)" "$T" "$(field "$TORCH" mean_s)" "$(field "$TORCH" cpu_s)" \
+        "$(.venv/bin/python -c "print($S / $T)")"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
