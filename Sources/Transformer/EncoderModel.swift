@@ -29,7 +29,8 @@ public final class EncoderModel: Sendable {
     /// Loads the encoder from `checkpoint`, checking every tensor's shape against `configuration`.
     public init(checkpoint: Checkpoint, configuration: EncoderConfiguration) throws {
         BLASInfo.preferEngineParallelism()
-        try configuration.validate(path: checkpoint.url.deletingLastPathComponent().appendingPathComponent("config.json").path)
+        try configuration.validate(
+            path: checkpoint.url.deletingLastPathComponent().appendingPathComponent("config.json").path)
         let prefix = try checkpoint.encoderPrefix()
         self.configuration = configuration
         self.checkpoint = checkpoint
@@ -70,7 +71,9 @@ public final class EncoderModel: Sendable {
             guard !sequence.isEmpty else { throw TransformerError.invalidInput(reason: "sequence \(index) is empty") }
             guard sequence.count <= c.maxSequenceLength else {
                 throw TransformerError.invalidInput(
-                    reason: "sequence \(index) has \(sequence.count) tokens; this model takes at most \(c.maxSequenceLength)")
+                    reason:
+                        "sequence \(index) has \(sequence.count) tokens; this model takes at most \(c.maxSequenceLength)"
+                )
             }
             if let bad = sequence.first(where: { $0 < 0 || Int($0) >= c.vocabSize }) {
                 throw TransformerError.invalidInput(
@@ -113,7 +116,10 @@ public final class EncoderModel: Sendable {
 
     private func withWorkspace(tokens: Int, longest: Int, _ body: (Workspace) -> Void) {
         let c = configuration
-        let sizes = [tokens * 3 * c.hiddenSize, tokens * c.hiddenSize, tokens * c.hiddenSize, tokens * c.intermediateSize, c.headCount * longest * longest]
+        let sizes = [
+            tokens * 3 * c.hiddenSize, tokens * c.hiddenSize, tokens * c.hiddenSize, tokens * c.intermediateSize,
+            c.headCount * longest * longest,
+        ]
         scratch.withScratch(capacity: sizes.reduce(0, +)) { pool in
             var cursor = pool
             var parts: [UnsafeMutablePointer<Float>] = []
@@ -121,7 +127,9 @@ public final class EncoderModel: Sendable {
                 parts.append(cursor)
                 cursor += size
             }
-            body(Workspace(qkv: parts[0], context: parts[1], projected: parts[2], intermediate: parts[3], scores: parts[4]))
+            body(
+                Workspace(
+                    qkv: parts[0], context: parts[1], projected: parts[2], intermediate: parts[3], scores: parts[4]))
         }
     }
 
@@ -153,7 +161,9 @@ public final class EncoderModel: Sendable {
     }
 
     /// One post-LayerNorm transformer block, in place on `hidden`.
-    private func run(_ layer: EncoderLayerWeights, hidden: UnsafeMutablePointer<Float>, offsets: [Int], workspace w: Workspace) {
+    private func run(
+        _ layer: EncoderLayerWeights, hidden: UnsafeMutablePointer<Float>, offsets: [Int], workspace w: Workspace
+    ) {
         let c = configuration
         let h = c.hiddenSize
         let tokens = offsets[offsets.count - 1]
@@ -170,18 +180,22 @@ public final class EncoderModel: Sendable {
             into: w.projected, ldy: h)
         Kernels.biasResidualLayerNorm(
             w.projected, bias: layer.attentionOutput.bias.pointer, residual: hidden, rows: tokens, width: h,
-            gamma: layer.attentionNorm.gamma.pointer, beta: layer.attentionNorm.beta.pointer, epsilon: layer.attentionNorm.epsilon)
+            gamma: layer.attentionNorm.gamma.pointer, beta: layer.attentionNorm.beta.pointer,
+            epsilon: layer.attentionNorm.epsilon)
         Kernels.multiplyTransposed(
-            hidden, rows: tokens, inner: h, ldx: h, weight: layer.intermediate.weight.pointer, outputs: c.intermediateSize,
+            hidden, rows: tokens, inner: h, ldx: h, weight: layer.intermediate.weight.pointer,
+            outputs: c.intermediateSize,
             into: w.intermediate, ldy: c.intermediateSize)
         Kernels.biasActivation(
-            w.intermediate, rows: tokens, width: c.intermediateSize, bias: layer.intermediate.bias.pointer, activation: c.activation)
+            w.intermediate, rows: tokens, width: c.intermediateSize, bias: layer.intermediate.bias.pointer,
+            activation: c.activation)
         Kernels.multiplyTransposed(
             w.intermediate, rows: tokens, inner: c.intermediateSize, ldx: c.intermediateSize,
             weight: layer.output.weight.pointer, outputs: h, into: w.projected, ldy: h)
         Kernels.biasResidualLayerNorm(
             w.projected, bias: layer.output.bias.pointer, residual: hidden, rows: tokens, width: h,
-            gamma: layer.outputNorm.gamma.pointer, beta: layer.outputNorm.beta.pointer, epsilon: layer.outputNorm.epsilon)
+            gamma: layer.outputNorm.gamma.pointer, beta: layer.outputNorm.beta.pointer,
+            epsilon: layer.outputNorm.epsilon)
     }
 
     /// Scaled dot-product attention per sequence and head: `softmax(Q Kᵀ / √d) V` into `workspace.context`.

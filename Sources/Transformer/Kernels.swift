@@ -69,7 +69,8 @@ enum FastMath {
     static func erf(_ x: Float) -> Float {
         let a = x < 0 ? -x : x
         let t = 1 / (1 + 0.327_591_1 * a)
-        let poly = ((((1.061_405_429 * t - 1.453_152_027) * t + 1.421_413_741) * t - 0.284_496_736) * t + 0.254_829_592) * t
+        let poly =
+            ((((1.061_405_429 * t - 1.453_152_027) * t + 1.421_413_741) * t - 0.284_496_736) * t + 0.254_829_592) * t
         let y = 1 - poly * exp(-a * a)
         return x < 0 ? -y : y
     }
@@ -114,9 +115,10 @@ enum Kernels {
         }
     }
 
-
     /// Copies `bias` into every row of `y` (so a following sgemm with beta 1 adds the product).
-    static func broadcastRows(_ bias: UnsafePointer<Float>, width: Int, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
+    static func broadcastRows(
+        _ bias: UnsafePointer<Float>, width: Int, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int
+    ) {
         let shared = SharedPointer(y)
         Parallel.forEachChunk(count: rows, grain: 64) { range in
             for row in range { (shared.base + row * ldy).update(from: bias, count: width) }
@@ -160,7 +162,10 @@ enum Kernels {
 
     /// Normalises one row in place: `(v - mean) / sqrt(var + eps) · gamma + beta`, statistics in Double.
     @inline(__always)
-    static func layerNormRow(_ v: UnsafeMutablePointer<Float>, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float, output: UnsafeMutablePointer<Float>) {
+    static func layerNormRow(
+        _ v: UnsafeMutablePointer<Float>, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+        epsilon: Float, output: UnsafeMutablePointer<Float>
+    ) {
         var sum: Double = 0
         for i in 0..<width { sum += Double(v[i]) }
         let mean = sum / Double(width)
@@ -194,7 +199,9 @@ enum Kernels {
     /// Softmax of each `width`-long row in place, rows spread over the cores.
     static func softmaxRows(_ scores: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         let shared = SharedPointer(scores)
-        Parallel.forEachChunk(count: rows, grain: 8) { range in softmaxRowsSerial(shared.base, rows: range, width: width) }
+        Parallel.forEachChunk(count: rows, grain: 8) { range in
+            softmaxRowsSerial(shared.base, rows: range, width: width)
+        }
     }
 
     /// Softmax of rows `rows` (each `width` long) in place, on the calling thread.

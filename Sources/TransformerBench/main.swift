@@ -44,7 +44,9 @@ func syntheticBatch(count: Int, length: Int, vocabulary: Int) -> [[Int32]] {
 }
 
 func speed(_ arguments: [String]) throws {
-    guard arguments.count >= 1 else { throw Usage(description: "speed <model-dir> [--batch N] [--length L] [--iterations K]") }
+    guard arguments.count >= 1 else {
+        throw Usage(description: "speed <model-dir> [--batch N] [--length L] [--iterations K]")
+    }
     let blasThreads = try option("--blas-threads", arguments, default: 0)
     let batch = try option("--batch", arguments, default: 1)
     let length = try option("--length", arguments, default: 384)
@@ -83,7 +85,8 @@ func parity(_ arguments: [String]) throws {
     guard arguments.count >= 2 else { throw Usage(description: "parity <model-dir> <reference.json> [--batch N]") }
     let batch = try option("--batch", arguments, default: 4)
     let model = try QuestionAnsweringModel(directory: ModelDirectory(path: arguments[0]))
-    let references = try JSONDecoder().decode([Reference].self, from: Data(contentsOf: URL(fileURLWithPath: arguments[1])))
+    let references = try JSONDecoder().decode(
+        [Reference].self, from: Data(contentsOf: URL(fileURLWithPath: arguments[1])))
     var results: [SpanLogits] = []
     let time = try seconds { results = try model.logits(for: references.map(\.ids), maxBatchSize: batch) }
     var worst: Float = 0
@@ -108,6 +111,7 @@ do {
     default: throw Usage(description: "usage: TransformerBench speed|parity …")
     }
 } catch {
-    FileHandle.standardError.write(Data("error: \((error as? any LocalizedError)?.errorDescription ?? "\(error)")\n".utf8))
+    FileHandle.standardError.write(
+        Data("error: \((error as? any LocalizedError)?.errorDescription ?? "\(error)")\n".utf8))
     exit(1)
 }

@@ -62,7 +62,8 @@ struct CheckpointTests {
         let weights = folder.appendingPathComponent("model.safetensors")
 
         let dropped = "encoder.layer.1.output.dense.bias"
-        try SafetensorsWriter.copying(original, names: original.tensors.keys.filter { $0 != dropped }).write(to: weights)
+        try SafetensorsWriter.copying(original, names: original.tensors.keys.filter { $0 != dropped }).write(
+            to: weights)
         do {
             _ = try EncoderModel(directory: ModelDirectory(url: folder))
             Issue.record("a checkpoint without \(dropped) loaded")

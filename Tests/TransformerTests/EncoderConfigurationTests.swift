@@ -13,11 +13,13 @@ struct EncoderConfigurationTests {
         return try EncoderConfiguration(contentsOf: url)
     }
 
-    static let base = #""hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 16, "max_position_embeddings": 20, "vocab_size": 50"#
+    static let base =
+        #""hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 16, "max_position_embeddings": 20, "vocab_size": 50"#
 
     @Test("XLM-R, RoBERTa and BERT configurations parse with their defaults")
     func parses() throws {
-        let xlmr = try Self.decode(#"{"model_type": "xlm-roberta", \#(Self.base), "layer_norm_eps": 1e-5, "pad_token_id": 1}"#)
+        let xlmr = try Self.decode(
+            #"{"model_type": "xlm-roberta", \#(Self.base), "layer_norm_eps": 1e-5, "pad_token_id": 1}"#)
         #expect(xlmr.modelType == .xlmRoberta)
         #expect(xlmr.maxSequenceLength == 18)
         #expect(xlmr.activation == .gelu)
@@ -36,7 +38,10 @@ struct EncoderConfigurationTests {
             (#"{"model_type": "gpt2", \#(base)}"#, "gpt2"),
             (#"{"model_type": "bert", \#(base), "hidden_act": "mish"}"#, "mish"),
             (#"{"model_type": "bert", "hidden_size": 8}"#, "missing key"),
-            (#"{"model_type": "bert", "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 3, "intermediate_size": 16, "max_position_embeddings": 20, "vocab_size": 50}"#, "multiple"),
+            (
+                #"{"model_type": "bert", "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 3, "intermediate_size": 16, "max_position_embeddings": 20, "vocab_size": 50}"#,
+                "multiple"
+            ),
             (#"{"model_type": "bert", \#(base), "position_embedding_type": "relative_key"}"#, "relative_key"),
             ("{not json", "JSON"),
         ])

@@ -16,7 +16,9 @@ struct ModelDirectoryTests {
         for (index, name) in try manager.contentsOfDirectory(atPath: source.path).sorted().enumerated() {
             let file = source.appendingPathComponent(name)
             var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            guard manager.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                continue
+            }
             let blob = blobs.appendingPathComponent("blob\(index)")
             try manager.copyItem(at: file, to: blob)
             try manager.createSymbolicLink(
@@ -29,16 +31,20 @@ struct ModelDirectoryTests {
         return entry
     }
 
-    @Test("a Hugging Face cache entry resolves refs/main, and its snapshot folder works directly", arguments: [true, false])
+    @Test(
+        "a Hugging Face cache entry resolves refs/main, and its snapshot folder works directly",
+        arguments: [true, false])
     func cacheEntry(writeRef: Bool) throws {
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
-        let entry = try Self.makeCacheEntry(from: Fixture.model("tiny-xlmr-qa"), in: root, revision: "abc123", writeRef: writeRef)
+        let entry = try Self.makeCacheEntry(
+            from: Fixture.model("tiny-xlmr-qa"), in: root, revision: "abc123", writeRef: writeRef)
         let fromRoot = try ModelDirectory(url: entry)
         #expect(fromRoot.url.lastPathComponent == "abc123")
         let snapshot = try ModelDirectory(url: entry.appendingPathComponent("snapshots/abc123"))
         let ids: [[Int32]] = [[0, 50, 60, 70, 2]]
-        let expected = try QuestionAnsweringModel(directory: ModelDirectory(url: Fixture.model("tiny-xlmr-qa"))).logits(for: ids)
+        let expected = try QuestionAnsweringModel(directory: ModelDirectory(url: Fixture.model("tiny-xlmr-qa"))).logits(
+            for: ids)
         #expect(try QuestionAnsweringModel(directory: fromRoot).logits(for: ids) == expected)
         #expect(try QuestionAnsweringModel(directory: snapshot).logits(for: ids) == expected)
     }

@@ -43,7 +43,8 @@ struct SafetensorsFileTests {
         "malformed files give one-line errors naming the file and the tensor",
         arguments: [
             ("truncated", "a.bias"), ("badJSON", "not valid JSON"), ("unknownDType", "unknown dtype 'F12'"),
-            ("shapeBytes", "needs 36 bytes but data_offsets span 24"), ("overlap", "overlaps"), ("headerTooLong", "exceeds the file size"),
+            ("shapeBytes", "needs 36 bytes but data_offsets span 24"), ("overlap", "overlaps"),
+            ("headerTooLong", "exceeds the file size"),
             ("tiny", "shorter than the 8-byte header"), ("negativeShape", "non-negative"),
         ])
     func malformed(kind: String, expected: String) throws {
