@@ -44,7 +44,7 @@ struct SharedPointer: @unchecked Sendable {
 
 /// Vectorisable float approximations (no libm calls, so loops using them auto-vectorise in release builds).
 enum FastMath {
-    /// `exp(x)`, Cephes-style range reduction and polynomial; relative error about 1 ulp.
+    /// `exp(x)`, Cephes-style range reduction and polynomial; relative error about 1 ulp, 0 below -87.3.
     @inline(__always)
     static func exp(_ value: Float) -> Float {
         let x = value < -87.33654 ? -87.33654 : (value > 88.3762 ? 88.3762 : value)
@@ -61,7 +61,9 @@ enum FastMath {
         p = p * r + 5.000_000_120_1e-1
         let y = p * (r * r) + r + 1
         let exponent = (shifted.bitPattern &- magic.bitPattern) &+ 127
-        return y * Float(bitPattern: exponent &<< 23)
+        let result = y * Float(bitPattern: exponent &<< 23)
+        // Below the normal range the true value is (almost) 0; return exactly 0 as a masked score needs.
+        return value < -87.33654 ? 0 : result
     }
 
     /// `erf(x)` (Abramowitz–Stegun 7.1.26, absolute error below 1.5e-7).

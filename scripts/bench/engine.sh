@@ -9,6 +9,7 @@
 #   .venv/bin/python scripts/reference/make_fixtures.py --full-size).
 # CPU s/batch (user + system, all threads) is printed too: less sensitive to other load than wall time
 # (PyTorch's OpenMP threads spin while waiting, which counts as CPU time).
+# OMP_WAIT_POLICY=PASSIVE in the environment stops PyTorch spinning (CPU seconds then compare work done).
 # THREADS (default 2): PyTorch's torch.set_num_threads and the cores the Swift process may use (taskset).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
