@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// What OpenBLAS runs on, for benchmark logs, and its thread count.
 public enum BLASInfo {
@@ -8,12 +9,18 @@ public enum BLASInfo {
     /// The threads OpenBLAS uses for one matrix product.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
 
-    /// Sets the threads OpenBLAS uses (process-wide).
+    /// Sets the threads OpenBLAS uses (process-wide). With 1 (what loading an `EncoderModel` sets), the
+    /// encoder splits each product over the cores itself; with more, it leaves threading to OpenBLAS.
     public static func setThreadCount(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
 
-    /// Experimental: split dense products across cores in Swift (meant with `setThreadCount(1)`).
-    public static var splitAcrossCores: Bool {
-        get { Kernels.splitOutputs }
-        set { Kernels.splitOutputs = newValue }
+    /// Runs OpenBLAS single-threaded (once per process) so the encoder parallelises products itself;
+    /// skipped when the environment sets `OPENBLAS_NUM_THREADS`, which then decides.
+    public static func preferEngineParallelism() {
+        _ = engineParallelism
     }
+
+    private static let engineParallelism: Void = {
+        if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { openblas_set_num_threads(1) }
+    }()
+
 }

@@ -27,7 +27,8 @@ public struct Checkpoint: Sendable {
         } else {
             throw TransformerError.notAModelDirectory(
                 path: directory.path,
-                reason: "no model.safetensors or model.safetensors.index.json (convert .bin checkpoints to safetensors)")
+                reason: "no model.safetensors or model.safetensors.index.json (convert .bin checkpoints to safetensors)"
+            )
         }
     }
 
@@ -39,7 +40,8 @@ public struct Checkpoint: Sendable {
         var fileForTensor: [String: Int] = [:]
         for (tensor, shard) in weightMap.sorted(by: { $0.key < $1.key }) {
             guard !shard.contains("/"), !shard.hasPrefix(".") else {
-                throw TransformerError.invalidConfiguration(path: url.path, reason: "shard name '\(shard)' is not a plain file name")
+                throw TransformerError.invalidConfiguration(
+                    path: url.path, reason: "shard name '\(shard)' is not a plain file name")
             }
             let position: Int
             if let known = shardIndex[shard] {
@@ -51,7 +53,8 @@ public struct Checkpoint: Sendable {
             }
             guard files[position].tensors[tensor] != nil else {
                 throw TransformerError.invalidConfiguration(
-                    path: url.path, reason: "tensor '\(tensor)' is mapped to \(shard) but that shard does not contain it")
+                    path: url.path,
+                    reason: "tensor '\(tensor)' is mapped to \(shard) but that shard does not contain it")
             }
             fileForTensor[tensor] = position
         }
@@ -70,12 +73,14 @@ public struct Checkpoint: Sendable {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let map = object["weight_map"] as? [String: Any]
         else {
-            throw TransformerError.invalidConfiguration(path: url.path, reason: "expected a JSON object with a weight_map")
+            throw TransformerError.invalidConfiguration(
+                path: url.path, reason: "expected a JSON object with a weight_map")
         }
         var result: [String: String] = [:]
         for (tensor, shard) in map {
             guard let name = shard as? String else {
-                throw TransformerError.invalidConfiguration(path: url.path, reason: "weight_map entry '\(tensor)' is not a string")
+                throw TransformerError.invalidConfiguration(
+                    path: url.path, reason: "weight_map entry '\(tensor)' is not a string")
             }
             result[tensor] = name
         }
@@ -95,7 +100,8 @@ public struct Checkpoint: Sendable {
         }
         let tensor = try files[position].floatTensor(name)
         if let shape, tensor.shape != shape {
-            throw TransformerError.shapeMismatch(name: name, expected: shape, actual: tensor.shape, checkpoint: url.path)
+            throw TransformerError.shapeMismatch(
+                name: name, expected: shape, actual: tensor.shape, checkpoint: url.path)
         }
         return tensor
     }

@@ -92,6 +92,7 @@ public struct EncoderConfiguration: Decodable, Sendable, Equatable {
         case padTokenID = "pad_token_id", positionEmbeddingType = "position_embedding_type"
     }
 
+    /// Decodes a `config.json`, applying the Hugging Face defaults for optional fields.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let typeName = try container.decode(String.self, forKey: .modelType)
@@ -156,7 +157,8 @@ public struct EncoderConfiguration: Decodable, Sendable, Equatable {
                 path: path, reason: "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(headCount)")
         }
         guard padTokenID >= 0, padTokenID < vocabSize, maxSequenceLength > 0 else {
-            throw TransformerError.invalidConfiguration(path: path, reason: "pad_token_id \(padTokenID) is out of range")
+            throw TransformerError.invalidConfiguration(
+                path: path, reason: "pad_token_id \(padTokenID) is out of range")
         }
     }
 }

@@ -3,10 +3,15 @@ import Foundation
 
 /// An XLM-RoBERTa, RoBERTa or BERT encoder running on the CPU through OpenBLAS.
 ///
-/// Sequences of one call are packed without padding: every dense layer is one `cblas_sgemm` over all
-/// tokens of the batch, and attention runs per (sequence, head) on that sequence's tokens only, which
-/// equals Hugging Face's padded computation with an additive `-inf`-like mask (masked keys get
-/// probability exactly 0) without the wasted work. Weights stay in the memory-mapped checkpoint.
+/// Sequences of one call are packed without padding: every dense layer is one matrix product over all
+/// tokens of the batch (`cblas_sgemm` on the transposed, memory-mapped weight; one call per core), and
+/// attention runs per (sequence, head) on that sequence's tokens only, which equals Hugging Face's
+/// padded computation with its additive dtype-minimum mask (masked keys get probability exactly 0)
+/// without the wasted work. Weights stay in the memory-mapped checkpoint.
+///
+/// Loading a model switches OpenBLAS to one thread (see `BLASInfo.preferEngineParallelism()`): the
+/// encoder then splits every product over the cores itself and runs attention heads concurrently,
+/// which avoids OpenBLAS's spinning thread pool between the many products of a forward pass.
 public final class EncoderModel: Sendable {
     /// The model's `config.json`.
     public let configuration: EncoderConfiguration
@@ -14,6 +19,7 @@ public final class EncoderModel: Sendable {
     public let checkpoint: Checkpoint
     let embeddings: EmbeddingWeights
     let layers: [EncoderLayerWeights]
+    private let scratch = ScratchPool()
 
     /// Loads the encoder of the model in `directory`.
     public convenience init(directory: ModelDirectory) throws {
@@ -22,7 +28,9 @@ public final class EncoderModel: Sendable {
 
     /// Loads the encoder from `checkpoint`, checking every tensor's shape against `configuration`.
     public init(checkpoint: Checkpoint, configuration: EncoderConfiguration) throws {
-        try configuration.validate(path: checkpoint.url.deletingLastPathComponent().appendingPathComponent("config.json").path)
+        BLASInfo.preferEngineParallelism()
+        try configuration.validate(
+            path: checkpoint.url.deletingLastPathComponent().appendingPathComponent("config.json").path)
         let prefix = try checkpoint.encoderPrefix()
         self.configuration = configuration
         self.checkpoint = checkpoint
@@ -63,7 +71,9 @@ public final class EncoderModel: Sendable {
             guard !sequence.isEmpty else { throw TransformerError.invalidInput(reason: "sequence \(index) is empty") }
             guard sequence.count <= c.maxSequenceLength else {
                 throw TransformerError.invalidInput(
-                    reason: "sequence \(index) has \(sequence.count) tokens; this model takes at most \(c.maxSequenceLength)")
+                    reason:
+                        "sequence \(index) has \(sequence.count) tokens; this model takes at most \(c.maxSequenceLength)"
+                )
             }
             if let bad = sequence.first(where: { $0 < 0 || Int($0) >= c.vocabSize }) {
                 throw TransformerError.invalidInput(
@@ -106,16 +116,21 @@ public final class EncoderModel: Sendable {
 
     private func withWorkspace(tokens: Int, longest: Int, _ body: (Workspace) -> Void) {
         let c = configuration
-        let sizes = [tokens * 3 * c.hiddenSize, tokens * c.hiddenSize, tokens * c.hiddenSize, tokens * c.intermediateSize, c.headCount * longest * longest]
-        let pool = UnsafeMutablePointer<Float>.allocate(capacity: sizes.reduce(0, +))
-        defer { pool.deallocate() }
-        var cursor = pool
-        var parts: [UnsafeMutablePointer<Float>] = []
-        for size in sizes {
-            parts.append(cursor)
-            cursor += size
+        let sizes = [
+            tokens * 3 * c.hiddenSize, tokens * c.hiddenSize, tokens * c.hiddenSize, tokens * c.intermediateSize,
+            c.headCount * longest * longest,
+        ]
+        scratch.withScratch(capacity: sizes.reduce(0, +)) { pool in
+            var cursor = pool
+            var parts: [UnsafeMutablePointer<Float>] = []
+            for size in sizes {
+                parts.append(cursor)
+                cursor += size
+            }
+            body(
+                Workspace(
+                    qkv: parts[0], context: parts[1], projected: parts[2], intermediate: parts[3], scores: parts[4]))
         }
-        body(Workspace(qkv: parts[0], context: parts[1], projected: parts[2], intermediate: parts[3], scores: parts[4]))
     }
 
     /// Word + token type (0) + position embeddings, then LayerNorm, one row per token.
@@ -146,7 +161,9 @@ public final class EncoderModel: Sendable {
     }
 
     /// One post-LayerNorm transformer block, in place on `hidden`.
-    private func run(_ layer: EncoderLayerWeights, hidden: UnsafeMutablePointer<Float>, offsets: [Int], workspace w: Workspace) {
+    private func run(
+        _ layer: EncoderLayerWeights, hidden: UnsafeMutablePointer<Float>, offsets: [Int], workspace w: Workspace
+    ) {
         let c = configuration
         let h = c.hiddenSize
         let tokens = offsets[offsets.count - 1]
@@ -163,18 +180,22 @@ public final class EncoderModel: Sendable {
             into: w.projected, ldy: h)
         Kernels.biasResidualLayerNorm(
             w.projected, bias: layer.attentionOutput.bias.pointer, residual: hidden, rows: tokens, width: h,
-            gamma: layer.attentionNorm.gamma.pointer, beta: layer.attentionNorm.beta.pointer, epsilon: layer.attentionNorm.epsilon)
+            gamma: layer.attentionNorm.gamma.pointer, beta: layer.attentionNorm.beta.pointer,
+            epsilon: layer.attentionNorm.epsilon)
         Kernels.multiplyTransposed(
-            hidden, rows: tokens, inner: h, ldx: h, weight: layer.intermediate.weight.pointer, outputs: c.intermediateSize,
+            hidden, rows: tokens, inner: h, ldx: h, weight: layer.intermediate.weight.pointer,
+            outputs: c.intermediateSize,
             into: w.intermediate, ldy: c.intermediateSize)
         Kernels.biasActivation(
-            w.intermediate, rows: tokens, width: c.intermediateSize, bias: layer.intermediate.bias.pointer, activation: c.activation)
+            w.intermediate, rows: tokens, width: c.intermediateSize, bias: layer.intermediate.bias.pointer,
+            activation: c.activation)
         Kernels.multiplyTransposed(
             w.intermediate, rows: tokens, inner: c.intermediateSize, ldx: c.intermediateSize,
             weight: layer.output.weight.pointer, outputs: h, into: w.projected, ldy: h)
         Kernels.biasResidualLayerNorm(
             w.projected, bias: layer.output.bias.pointer, residual: hidden, rows: tokens, width: h,
-            gamma: layer.outputNorm.gamma.pointer, beta: layer.outputNorm.beta.pointer, epsilon: layer.outputNorm.epsilon)
+            gamma: layer.outputNorm.gamma.pointer, beta: layer.outputNorm.beta.pointer,
+            epsilon: layer.outputNorm.epsilon)
     }
 
     /// Scaled dot-product attention per sequence and head: `softmax(Q Kᵀ / √d) V` into `workspace.context`.
@@ -183,24 +204,37 @@ public final class EncoderModel: Sendable {
         let h = c.hiddenSize
         let d = c.headSize
         let scale = 1 / Float(d).squareRoot()
+        let qkv = SharedPointer(w.qkv)
+        let scores = SharedPointer(w.scores)
+        let context = SharedPointer(w.context)
+        /// One head of one sequence, using that head's private `length × length` score block.
+        @Sendable func head(_ head: Int, start: Int, length: Int, parallelSoftmax: Bool) {
+            let rows = qkv.base + start * 3 * h
+            let block = scores.base + head * length * length
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(length), Int32(length), Int32(d),
+                scale, rows + head * d, Int32(3 * h), rows + h + head * d, Int32(3 * h), 0, block, Int32(length))
+            if parallelSoftmax {
+                Kernels.softmaxRows(block, rows: length, width: length)
+            } else {
+                Kernels.softmaxRowsSerial(block, rows: 0..<length, width: length)
+            }
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(length), Int32(d), Int32(length),
+                1, block, Int32(length), rows + 2 * h + head * d, Int32(3 * h), 0,
+                context.base + start * h + head * d, Int32(h))
+        }
+        let splits = Parallel.splitsProducts
         for index in 0..<(offsets.count - 1) {
             let start = offsets[index]
             let length = offsets[index + 1] - start
-            let rows = w.qkv + start * 3 * h
-            for head in 0..<c.headCount {
-                let query = rows + head * d
-                let key = rows + h + head * d
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(length), Int32(length), Int32(d),
-                    scale, query, Int32(3 * h), key, Int32(3 * h), 0, w.scores + head * length * length, Int32(length))
-            }
-            Kernels.softmaxRows(w.scores, rows: c.headCount * length, width: length)
-            for head in 0..<c.headCount {
-                let value = rows + 2 * h + head * d
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(length), Int32(d), Int32(length),
-                    1, w.scores + head * length * length, Int32(length), value, Int32(3 * h), 0,
-                    w.context + start * h + head * d, Int32(h))
+            if splits {
+                // Single-threaded OpenBLAS: heads run concurrently, each on its own score block.
+                DispatchQueue.concurrentPerform(iterations: c.headCount) { index in
+                    head(index, start: start, length: length, parallelSoftmax: false)
+                }
+            } else {
+                for index in 0..<c.headCount { head(index, start: start, length: length, parallelSoftmax: true) }
             }
         }
     }

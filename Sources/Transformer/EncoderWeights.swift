@@ -46,10 +46,13 @@ struct EncoderLayerWeights: Sendable {
         key = try LinearWeights(checkpoint, prefix + "attention.self.key", outputs: h, inputs: h)
         value = try LinearWeights(checkpoint, prefix + "attention.self.value", outputs: h, inputs: h)
         attentionOutput = try LinearWeights(checkpoint, prefix + "attention.output.dense", outputs: h, inputs: h)
-        attentionNorm = try LayerNormWeights(checkpoint, prefix + "attention.output.LayerNorm", width: h, epsilon: c.layerNormEpsilon)
-        intermediate = try LinearWeights(checkpoint, prefix + "intermediate.dense", outputs: c.intermediateSize, inputs: h)
+        attentionNorm = try LayerNormWeights(
+            checkpoint, prefix + "attention.output.LayerNorm", width: h, epsilon: c.layerNormEpsilon)
+        intermediate = try LinearWeights(
+            checkpoint, prefix + "intermediate.dense", outputs: c.intermediateSize, inputs: h)
         output = try LinearWeights(checkpoint, prefix + "output.dense", outputs: h, inputs: c.intermediateSize)
-        outputNorm = try LayerNormWeights(checkpoint, prefix + "output.LayerNorm", width: h, epsilon: c.layerNormEpsilon)
+        outputNorm = try LayerNormWeights(
+            checkpoint, prefix + "output.LayerNorm", width: h, epsilon: c.layerNormEpsilon)
     }
 }
 
@@ -63,8 +66,10 @@ struct EmbeddingWeights: Sendable {
     init(_ checkpoint: Checkpoint, prefix: String, configuration c: EncoderConfiguration) throws {
         let h = c.hiddenSize
         words = try checkpoint.tensor(prefix + "embeddings.word_embeddings.weight", shape: [c.vocabSize, h])
-        positions = try checkpoint.tensor(prefix + "embeddings.position_embeddings.weight", shape: [c.maxPositionEmbeddings, h])
-        tokenTypes = try checkpoint.tensor(prefix + "embeddings.token_type_embeddings.weight", shape: [c.typeVocabSize, h])
+        positions = try checkpoint.tensor(
+            prefix + "embeddings.position_embeddings.weight", shape: [c.maxPositionEmbeddings, h])
+        tokenTypes = try checkpoint.tensor(
+            prefix + "embeddings.token_type_embeddings.weight", shape: [c.typeVocabSize, h])
         norm = try LayerNormWeights(checkpoint, prefix + "embeddings.LayerNorm", width: h, epsilon: c.layerNormEpsilon)
     }
 }

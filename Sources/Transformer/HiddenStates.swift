@@ -7,8 +7,8 @@ public struct HiddenStates: Sendable, Equatable {
     /// `tokenCount × hiddenSize` values, one token after another.
     public let values: [Float]
 
-    /// A hidden-state matrix from its values.
-    public init(tokenCount: Int, hiddenSize: Int, values: [Float]) {
+    /// A hidden-state matrix from its values (`values.count == tokenCount × hiddenSize`).
+    package init(tokenCount: Int, hiddenSize: Int, values: [Float]) {
         precondition(values.count == tokenCount * hiddenSize, "values must hold tokenCount × hiddenSize floats")
         self.tokenCount = tokenCount
         self.hiddenSize = hiddenSize

@@ -5,6 +5,10 @@ import Foundation
 enum Parallel {
     static let workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+    /// Whether the engine spreads matrix products over the cores itself: when OpenBLAS runs single-threaded
+    /// (`OPENBLAS_NUM_THREADS=1` or `BLASInfo.setThreadCount(1)`). Otherwise OpenBLAS's own threads do it.
+    static var splitsProducts: Bool { workerCount > 1 && openblas_get_num_threads() == 1 }
+
     /// Splits `0..<count` into contiguous chunks of at least `grain` items and runs them concurrently.
     static func forEachChunk(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
@@ -40,7 +44,7 @@ struct SharedPointer: @unchecked Sendable {
 
 /// Vectorisable float approximations (no libm calls, so loops using them auto-vectorise in release builds).
 enum FastMath {
-    /// `exp(x)`, Cephes-style range reduction and polynomial; relative error about 1 ulp.
+    /// `exp(x)`, Cephes-style range reduction and polynomial; relative error about 1 ulp, 0 below -87.3.
     @inline(__always)
     static func exp(_ value: Float) -> Float {
         let x = value < -87.33654 ? -87.33654 : (value > 88.3762 ? 88.3762 : value)
@@ -57,7 +61,9 @@ enum FastMath {
         p = p * r + 5.000_000_120_1e-1
         let y = p * (r * r) + r + 1
         let exponent = (shifted.bitPattern &- magic.bitPattern) &+ 127
-        return y * Float(bitPattern: exponent &<< 23)
+        let result = y * Float(bitPattern: exponent &<< 23)
+        // Below the normal range the true value is (almost) 0; return exactly 0 as a masked score needs.
+        return value < -87.33654 ? 0 : result
     }
 
     /// `erf(x)` (Abramowitz–Stegun 7.1.26, absolute error below 1.5e-7).
@@ -65,7 +71,8 @@ enum FastMath {
     static func erf(_ x: Float) -> Float {
         let a = x < 0 ? -x : x
         let t = 1 / (1 + 0.327_591_1 * a)
-        let poly = ((((1.061_405_429 * t - 1.453_152_027) * t + 1.421_413_741) * t - 0.284_496_736) * t + 0.254_829_592) * t
+        let poly =
+            ((((1.061_405_429 * t - 1.453_152_027) * t + 1.421_413_741) * t - 0.284_496_736) * t + 0.254_829_592) * t
         let y = 1 - poly * exp(-a * a)
         return x < 0 ? -y : y
     }
@@ -87,7 +94,7 @@ enum Kernels {
         weight: UnsafePointer<Float>, outputs: Int,
         into y: UnsafeMutablePointer<Float>, ldy: Int, beta: Float = 0, alpha: Float = 1
     ) {
-        let split = splitOutputs ? Parallel.workerCount : 1
+        let split = Parallel.splitsProducts ? Parallel.workerCount : 1
         guard split > 1, rows * outputs * inner >= 1 << 20, outputs >= 64 * split else {
             cblas_sgemm(
                 CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inner),
@@ -110,11 +117,10 @@ enum Kernels {
         }
     }
 
-    /// Whether dense products are split across cores here (true when OpenBLAS itself runs one thread).
-    nonisolated(unsafe) static var splitOutputs = false
-
     /// Copies `bias` into every row of `y` (so a following sgemm with beta 1 adds the product).
-    static func broadcastRows(_ bias: UnsafePointer<Float>, width: Int, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
+    static func broadcastRows(
+        _ bias: UnsafePointer<Float>, width: Int, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int
+    ) {
         let shared = SharedPointer(y)
         Parallel.forEachChunk(count: rows, grain: 64) { range in
             for row in range { (shared.base + row * ldy).update(from: bias, count: width) }
@@ -158,7 +164,10 @@ enum Kernels {
 
     /// Normalises one row in place: `(v - mean) / sqrt(var + eps) · gamma + beta`, statistics in Double.
     @inline(__always)
-    static func layerNormRow(_ v: UnsafeMutablePointer<Float>, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float, output: UnsafeMutablePointer<Float>) {
+    static func layerNormRow(
+        _ v: UnsafeMutablePointer<Float>, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+        epsilon: Float, output: UnsafeMutablePointer<Float>
+    ) {
         var sum: Double = 0
         for i in 0..<width { sum += Double(v[i]) }
         let mean = sum / Double(width)
@@ -189,43 +198,58 @@ enum Kernels {
         }
     }
 
-    /// Softmax of each `width`-long row in place.
+    /// Softmax of each `width`-long row in place, rows spread over the cores.
     static func softmaxRows(_ scores: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         let shared = SharedPointer(scores)
         Parallel.forEachChunk(count: rows, grain: 8) { range in
-            for row in range {
-                let r = shared.base + row * width
-                var m0 = -Float.infinity, m1 = -Float.infinity, m2 = -Float.infinity, m3 = -Float.infinity
-                var i = 0
-                while i + 4 <= width {
-                    m0 = r[i] > m0 ? r[i] : m0
-                    m1 = r[i + 1] > m1 ? r[i + 1] : m1
-                    m2 = r[i + 2] > m2 ? r[i + 2] : m2
-                    m3 = r[i + 3] > m3 ? r[i + 3] : m3
-                    i += 4
-                }
-                while i < width {
-                    m0 = r[i] > m0 ? r[i] : m0
-                    i += 1
-                }
-                let maximum = Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
-                for j in 0..<width { r[j] = FastMath.exp(r[j] - maximum) }
-                var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-                i = 0
-                while i + 4 <= width {
-                    s0 += r[i]
-                    s1 += r[i + 1]
-                    s2 += r[i + 2]
-                    s3 += r[i + 3]
-                    i += 4
-                }
-                while i < width {
-                    s0 += r[i]
-                    i += 1
-                }
-                let inverse = 1 / ((s0 + s1) + (s2 + s3))
-                for j in 0..<width { r[j] *= inverse }
+            softmaxRowsSerial(shared.base, rows: range, width: width)
+        }
+    }
+
+    /// Softmax of rows `rows` (each `width` long) in place, on the calling thread.
+    static func softmaxRowsSerial(_ scores: UnsafeMutablePointer<Float>, rows: Range<Int>, width: Int) {
+        for row in rows {
+            let r = scores + row * width
+            var m0 = -Float.infinity, m1 = -Float.infinity, m2 = -Float.infinity, m3 = -Float.infinity
+            var i = 0
+            while i + 4 <= width {
+                m0 = r[i] > m0 ? r[i] : m0
+                m1 = r[i + 1] > m1 ? r[i + 1] : m1
+                m2 = r[i + 2] > m2 ? r[i + 2] : m2
+                m3 = r[i + 3] > m3 ? r[i + 3] : m3
+                i += 4
             }
+            while i < width {
+                m0 = r[i] > m0 ? r[i] : m0
+                i += 1
+            }
+            let maximum = Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
+            // Four independent lanes so the exp-and-sum pass vectorises without reassociating a reduction.
+            var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+            i = 0
+            while i + 4 <= width {
+                let e0 = FastMath.exp(r[i] - maximum)
+                let e1 = FastMath.exp(r[i + 1] - maximum)
+                let e2 = FastMath.exp(r[i + 2] - maximum)
+                let e3 = FastMath.exp(r[i + 3] - maximum)
+                r[i] = e0
+                r[i + 1] = e1
+                r[i + 2] = e2
+                r[i + 3] = e3
+                s0 += e0
+                s1 += e1
+                s2 += e2
+                s3 += e3
+                i += 4
+            }
+            while i < width {
+                let e = FastMath.exp(r[i] - maximum)
+                r[i] = e
+                s0 += e
+                i += 1
+            }
+            let inverse = 1 / ((s0 + s1) + (s2 + s3))
+            for j in 0..<width { r[j] *= inverse }
         }
     }
 }

@@ -56,7 +56,8 @@ public struct ModelDirectory: Sendable {
             let names = ((try? manager.contentsOfDirectory(atPath: snapshots.path)) ?? []).filter { !$0.hasPrefix(".") }
             guard names.count == 1, let only = names.first else {
                 throw TransformerError.notAModelDirectory(
-                    path: url.path, reason: "no refs/main and \(names.count) snapshots; pass a snapshots/<revision> folder")
+                    path: url.path,
+                    reason: "no refs/main and \(names.count) snapshots; pass a snapshots/<revision> folder")
             }
             revision = only
         }

@@ -43,7 +43,8 @@ public final class SafetensorsFile: @unchecked Sendable {
                 path: path, tensor: nil, reason: "file is \(length) bytes, shorter than the 8-byte header length")
         }
         guard let raw = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), raw != MAP_FAILED else {
-            throw TransformerError.unreadableFile(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+            throw TransformerError.unreadableFile(
+                path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
         }
         let base = UnsafeRawPointer(raw)
         do {
@@ -167,7 +168,9 @@ extension SafetensorsFile {
             if name == "__metadata__" {
                 guard let map = value as? [String: Any] else { throw fail(nil, "__metadata__ is not an object") }
                 for (key, item) in map {
-                    guard let text = item as? String else { throw fail(nil, "__metadata__ value '\(key)' is not a string") }
+                    guard let text = item as? String else {
+                        throw fail(nil, "__metadata__ value '\(key)' is not a string")
+                    }
                     metadata[key] = text
                 }
                 continue
@@ -186,7 +189,8 @@ extension SafetensorsFile {
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, begin <= end else { throw fail(name, "data_offsets [\(begin), \(end)] are reversed") }
             guard end <= dataLength else {
-                throw fail(name, "data ends at byte \(end) but the data section has \(dataLength) bytes (truncated file?)")
+                throw fail(
+                    name, "data ends at byte \(end) but the data section has \(dataLength) bytes (truncated file?)")
             }
             var bytes = dtype.byteSize
             for dimension in shape {
@@ -195,11 +199,14 @@ extension SafetensorsFile {
                 bytes = product
             }
             guard bytes == end - begin else {
-                throw fail(name, "shape \(shape) of \(dtypeName) needs \(bytes) bytes but data_offsets span \(end - begin)")
+                throw fail(
+                    name, "shape \(shape) of \(dtypeName) needs \(bytes) bytes but data_offsets span \(end - begin)")
             }
             tensors[name] = SafetensorsTensorInfo(dtype: dtype, shape: shape, byteRange: begin..<end)
         }
-        let ordered = tensors.sorted { ($0.value.byteRange.lowerBound, $0.key) < ($1.value.byteRange.lowerBound, $1.key) }
+        let ordered = tensors.sorted {
+            ($0.value.byteRange.lowerBound, $0.key) < ($1.value.byteRange.lowerBound, $1.key)
+        }
         for (previous, next) in zip(ordered, ordered.dropFirst())
         where next.value.byteRange.lowerBound < previous.value.byteRange.upperBound {
             throw fail(next.key, "data overlaps tensor '\(previous.key)'")

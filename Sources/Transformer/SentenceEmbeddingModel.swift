@@ -16,7 +16,9 @@ public struct SentenceEmbeddingModel: Sendable {
 
     /// Loads the model and its sentence-transformers settings from `directory`.
     public init(directory: ModelDirectory) throws {
-        try self.init(encoder: EncoderModel(directory: directory), settings: SentenceTransformersConfiguration(directory: directory))
+        try self.init(
+            encoder: EncoderModel(directory: directory),
+            settings: SentenceTransformersConfiguration(directory: directory))
     }
 
     /// Combines an encoder with explicit settings.

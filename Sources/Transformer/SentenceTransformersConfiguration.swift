@@ -24,6 +24,7 @@ public struct PoolingConfiguration: Sendable, Equatable, Decodable {
         case last = "pooling_mode_lasttoken", includePrompt = "include_prompt"
     }
 
+    /// Decodes `1_Pooling/config.json` (`pooling_mode_*` flags and `include_prompt`).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func flag(_ key: CodingKeys) throws -> Bool { try container.decodeIfPresent(Bool.self, forKey: key) ?? false }
@@ -59,7 +60,10 @@ public struct SentenceTransformersConfiguration: Sendable, Equatable {
     public var defaultPromptName: String?
 
     /// Settings given directly.
-    public init(pooling: PoolingConfiguration, normalize: Bool, prompts: [String: String] = [:], defaultPromptName: String? = nil) {
+    public init(
+        pooling: PoolingConfiguration, normalize: Bool, prompts: [String: String] = [:],
+        defaultPromptName: String? = nil
+    ) {
         self.pooling = pooling
         self.normalize = normalize
         self.prompts = prompts
@@ -80,7 +84,8 @@ public struct SentenceTransformersConfiguration: Sendable, Equatable {
                 case "Normalize": normalize = true
                 default:
                     throw TransformerError.invalidConfiguration(
-                        path: modulesURL.path, reason: "module type '\(module.type)' is not supported (Transformer, Pooling, Normalize)")
+                        path: modulesURL.path,
+                        reason: "module type '\(module.type)' is not supported (Transformer, Pooling, Normalize)")
                 }
             }
         }
@@ -91,7 +96,8 @@ public struct SentenceTransformersConfiguration: Sendable, Equatable {
         }
         guard pooling.includePrompt else {
             throw TransformerError.invalidConfiguration(
-                path: directory.url.appendingPathComponent(poolingPath).path, reason: "include_prompt false is not supported")
+                path: directory.url.appendingPathComponent(poolingPath).path,
+                reason: "include_prompt false is not supported")
         }
         self.normalize = normalize
         if let settingsURL = directory.file("config_sentence_transformers.json") {

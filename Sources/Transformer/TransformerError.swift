@@ -19,6 +19,7 @@ public enum TransformerError: LocalizedError, Equatable, Sendable {
     /// The caller's token ids cannot be run through this model.
     case invalidInput(reason: String)
 
+    /// The one-line message shown to the user.
     public var errorDescription: String? {
         switch self {
         case .unreadableFile(let path, let reason):

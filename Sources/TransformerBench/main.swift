@@ -1,6 +1,6 @@
 // Hidden tool behind scripts/bench/engine.sh and scripts/bench/engine_parity_full.sh (not shipped).
 //
-//   TransformerBench speed <model-dir> --batch N --length L --iterations K [--threads T]
+//   TransformerBench speed <model-dir> --batch N --length L --iterations K [--blas-threads T]
 //   TransformerBench parity <model-dir> <reference.json> [--batch N]
 import Foundation
 import Transformer
@@ -15,6 +15,13 @@ func option(_ name: String, _ arguments: [String], default value: Int) throws ->
         throw Usage(description: "\(name) needs an integer")
     }
     return parsed
+}
+
+/// CPU seconds (user + system, all threads) this process has used so far.
+func cpuSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -37,32 +44,34 @@ func syntheticBatch(count: Int, length: Int, vocabulary: Int) -> [[Int32]] {
 }
 
 func speed(_ arguments: [String]) throws {
-    guard arguments.count >= 1 else { throw Usage(description: "speed <model-dir> [--batch N] [--length L] [--iterations K]") }
-    let threads = try option("--threads", arguments, default: 0)
-    if threads > 0 { BLASInfo.setThreadCount(threads) }
-    if arguments.contains("--split") {
-        BLASInfo.setThreadCount(1)
-        BLASInfo.splitAcrossCores = true
+    guard arguments.count >= 1 else {
+        throw Usage(description: "speed <model-dir> [--batch N] [--length L] [--iterations K]")
     }
+    let blasThreads = try option("--blas-threads", arguments, default: 0)
     let batch = try option("--batch", arguments, default: 1)
     let length = try option("--length", arguments, default: 384)
     let iterations = try option("--iterations", arguments, default: 3)
     var model: QuestionAnsweringModel?
     let load = try seconds { model = try QuestionAnsweringModel(directory: ModelDirectory(path: arguments[0])) }
     guard let model else { return }
+    // Default: the engine's own parallelism (OpenBLAS at 1 thread); --blas-threads N hands threading to OpenBLAS.
+    if blasThreads > 0 { BLASInfo.setThreadCount(blasThreads) }
     let inputs = syntheticBatch(count: batch, length: length, vocabulary: model.encoder.configuration.vocabSize)
     _ = try model.logits(for: inputs, maxBatchSize: batch)  // warm-up: pages in the weights
     var best = Double.infinity
     var total = 0.0
+    let cpuStart = cpuSeconds()
     for _ in 0..<iterations {
         let time = try seconds { _ = try model.logits(for: inputs, maxBatchSize: batch) }
         best = min(best, time)
         total += time
     }
     let mean = total / Double(iterations)
+    let cpu = (cpuSeconds() - cpuStart) / Double(iterations)
     print(
         "{\"engine\":\"swift\",\"core\":\"\(BLASInfo.coreName)\",\"blas_threads\":\(BLASInfo.threadCount),"
-            + "\"batch\":\(batch),\"length\":\(length),\"load_s\":\(load),\"mean_s\":\(mean),\"best_s\":\(best),"
+            + "\"cores\":\(ProcessInfo.processInfo.activeProcessorCount),"
+            + "\"batch\":\(batch),\"length\":\(length),\"load_s\":\(load),\"mean_s\":\(mean),\"best_s\":\(best),\"cpu_s\":\(cpu),"
             + "\"sequences_per_s\":\(Double(batch) / mean)}")
 }
 
@@ -76,7 +85,8 @@ func parity(_ arguments: [String]) throws {
     guard arguments.count >= 2 else { throw Usage(description: "parity <model-dir> <reference.json> [--batch N]") }
     let batch = try option("--batch", arguments, default: 4)
     let model = try QuestionAnsweringModel(directory: ModelDirectory(path: arguments[0]))
-    let references = try JSONDecoder().decode([Reference].self, from: Data(contentsOf: URL(fileURLWithPath: arguments[1])))
+    let references = try JSONDecoder().decode(
+        [Reference].self, from: Data(contentsOf: URL(fileURLWithPath: arguments[1])))
     var results: [SpanLogits] = []
     let time = try seconds { results = try model.logits(for: references.map(\.ids), maxBatchSize: batch) }
     var worst: Float = 0
@@ -101,6 +111,7 @@ do {
     default: throw Usage(description: "usage: TransformerBench speed|parity …")
     }
 } catch {
-    FileHandle.standardError.write(Data("error: \((error as? any LocalizedError)?.errorDescription ?? "\(error)")\n".utf8))
+    FileHandle.standardError.write(
+        Data("error: \((error as? any LocalizedError)?.errorDescription ?? "\(error)")\n".utf8))
     exit(1)
 }

@@ -34,7 +34,8 @@ struct SentenceEmbeddingModelTests {
 
     @Test("a folder without sentence-transformers files pools by mean without normalising")
     func defaults() throws {
-        let settings = try SentenceTransformersConfiguration(directory: ModelDirectory(url: Fixture.model("tiny-xlmr-qa")))
+        let settings = try SentenceTransformersConfiguration(
+            directory: ModelDirectory(url: Fixture.model("tiny-xlmr-qa")))
         #expect(settings.pooling.modes == [.mean])
         #expect(!settings.normalize)
         #expect(settings.prompts.isEmpty)

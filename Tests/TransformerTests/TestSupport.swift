@@ -33,7 +33,8 @@ enum Fixture {
 
     static let goldens: Goldens = {
         do {
-            return try JSONDecoder().decode(Goldens.self, from: Data(contentsOf: root.appendingPathComponent("goldens.json")))
+            return try JSONDecoder().decode(
+                Goldens.self, from: Data(contentsOf: root.appendingPathComponent("goldens.json")))
         } catch {
             preconditionFailure("cannot read goldens.json: \(error)")
         }
@@ -83,7 +84,8 @@ struct SafetensorsWriter {
         for entry in entries {
             let shape = entry.shape.map(String.init).joined(separator: ",")
             parts.append(
-                "\"\(entry.name)\":{\"dtype\":\"\(entry.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + entry.bytes.count)]}")
+                "\"\(entry.name)\":{\"dtype\":\"\(entry.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + entry.bytes.count)]}"
+            )
             offset += entry.bytes.count
         }
         return "{" + parts.joined(separator: ",") + "}"

@@ -50,7 +50,17 @@ def train_tokenizer(out_dir: Path, vocab_size: int):
             character_coverage=0.995, num_threads=1, shuffle_input_sentence=False, seed_sentencepiece_size=200000,
             input_sentence_size=0, byte_fallback=False, max_sentence_length=100000,
         )
-        tok = XLMRobertaTokenizerFast(vocab_file=str(prefix) + ".model")
+        # The trainer records its temporary paths in the model; fix them so reruns are byte-identical.
+        from sentencepiece import sentencepiece_model_pb2
+
+        proto = sentencepiece_model_pb2.ModelProto()
+        model_file = Path(str(prefix) + ".model")
+        proto.ParseFromString(model_file.read_bytes())
+        del proto.trainer_spec.input[:]
+        proto.trainer_spec.input.append("xquad-11-languages.txt")
+        proto.trainer_spec.model_prefix = "sentencepiece"
+        model_file.write_bytes(proto.SerializeToString())
+        tok = XLMRobertaTokenizerFast(vocab_file=str(model_file))
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tok.save_pretrained(out_dir)
