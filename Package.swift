@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "AskDocsCLI",
             dependencies: [
-                "AskDocs", "Server", "Tokenizers",
+                "AskDocs", "Server", "Tokenizers", "Reader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
