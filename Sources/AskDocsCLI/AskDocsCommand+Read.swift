@@ -234,7 +234,7 @@ struct AnswerPrinter {
                 lines.append(indent + String(format: "score %.4f", answer.score))
                 continue
             }
-            lines.append(prefix + answer.answer)
+            lines.append(prefix + answer.answer.trimmingCharacters(in: .whitespacesAndNewlines))
             lines.append(indent + String(format: "score %.4f", answer.score) + "  characters \(answer.start)..<\(answer.end)")
             lines.append(indent + snippet(scalars, answer))
         }
