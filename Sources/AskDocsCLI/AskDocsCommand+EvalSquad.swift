@@ -35,7 +35,8 @@ extension AskDocsCommand.Eval {
         @Option(help: "Write the no-answer probabilities ({\"id\": p}) here.")
         var naProbs: String?
 
-        @Option(help: "MLQA answer normalisation for this language (en es de vi ar zh hi, or others) instead of SQuAD's.")
+        @Option(
+            help: "MLQA answer normalisation for this language (en es de vi ar zh hi, or others) instead of SQuAD's.")
         var lang: String?
 
         @Option(help: "Most windows per model batch.")
@@ -92,14 +93,16 @@ extension AskDocsCommand.Eval {
                 let done = chunkStart + chunk.count
                 let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
                 bar?.draw(fraction: Double(done) / Double(questions.count), force: done == questions.count) {
-                    String(format: "%d/%d questions  %.1f q/s  ETA %.0fs", done, questions.count, rate,
-                           Double(questions.count - done) / max(rate, 1e-9))
+                    String(
+                        format: "%d/%d questions  %.1f q/s  ETA %.0fs", done, questions.count, rate,
+                        Double(questions.count - done) / max(rate, 1e-9))
                 }
             }
             bar?.finish()
             if let predictions { try write(predicted.predictionsJSON(), to: predictions) }
             if let naProbs { try write(predicted.noAnswerProbabilitiesJSON(), to: naProbs) }
-            let normalizer = try lang.map { SQuADNormalizer(.mlqa(try SQuADNormalizer.Language($0))) } ?? SQuADNormalizer()
+            let normalizer =
+                try lang.map { SQuADNormalizer(.mlqa(try SQuADNormalizer.Language($0))) } ?? SQuADNormalizer()
             let metrics = SQuADEvaluator(normalizer: normalizer).evaluate(
                 dataset: dataset, predictions: predicted.dictionary, noAnswerProbabilities: predicted.probabilities)
             if json {

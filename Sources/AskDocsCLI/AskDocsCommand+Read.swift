@@ -235,7 +235,8 @@ struct AnswerPrinter {
                 continue
             }
             lines.append(prefix + answer.answer.trimmingCharacters(in: .whitespacesAndNewlines))
-            lines.append(indent + String(format: "score %.4f", answer.score) + "  characters \(answer.start)..<\(answer.end)")
+            lines.append(
+                indent + String(format: "score %.4f", answer.score) + "  characters \(answer.start)..<\(answer.end)")
             lines.append(indent + snippet(scalars, answer))
         }
         return lines.joined(separator: "\n")

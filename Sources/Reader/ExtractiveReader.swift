@@ -109,7 +109,9 @@ public struct ExtractiveReader: Sendable {
             throw .unloadableModel(path: directory.path, reason: error.localizedDescription)
         }
         let config = folder.file("tokenizer_config.json").flatMap { try? Data(contentsOf: $0) }
-        self.init(tokenizer: tokenizer, model: model, modelMaxLength: config.flatMap(Self.modelMaxLength(fromTokenizerConfig:)) ?? .max)
+        self.init(
+            tokenizer: tokenizer, model: model,
+            modelMaxLength: config.flatMap(Self.modelMaxLength(fromTokenizerConfig:)) ?? .max)
     }
 
     /// A reader over an already loaded tokenizer and model.
@@ -133,7 +135,8 @@ public struct ExtractiveReader: Sendable {
 
     /// The window parameters `options` resolve to for this tokenizer.
     public func windowing(_ options: ReaderOptions) throws(ReaderError) -> PipelineWindowing {
-        try PipelineWindowing(modelMaxLength: modelMaxLength, maxSeqLen: options.maxSeqLen, docStride: options.docStride)
+        try PipelineWindowing(
+            modelMaxLength: modelMaxLength, maxSeqLen: options.maxSeqLen, docStride: options.docStride)
     }
 
     /// The pipeline's answers for one (question, context), best first (at most `topK`).

@@ -36,11 +36,15 @@ struct ReadCommandTests {
 
     @Test("without flags the answer is the pipeline's (transformers 4.57.6, same model)")
     func defaultsArePipelineDefaults() throws {
-        let result = try AskDocsProcess.run(["read", "--model", Self.model, "--question", Self.question, "--context", Self.context, "--json"])
+        let result = try AskDocsProcess.run([
+            "read", "--model", Self.model, "--question", Self.question, "--context", Self.context, "--json",
+        ])
         #expect(result.status == 0, "\(result.standardError)")
         let answer = try JSONDecoder().decode(Answer.self, from: Data(result.standardOutput.utf8))
         // pipe(question=..., context=...)
-        Self.expectMatches([answer], [Answer(answer: " long passages into overlapping", score: 0.009210527641698718, start: 67, end: 98)])
+        Self.expectMatches(
+            [answer],
+            [Answer(answer: " long passages into overlapping", score: 0.009210527641698718, start: 67, end: 98)])
     }
 
     @Test("flags map to the pipeline's parameters: several windows, top_k, handle_impossible_answer")
@@ -52,19 +56,24 @@ struct ReadCommandTests {
         #expect(result.status == 0, "\(result.standardError)")
         let answers = try JSONDecoder().decode([Answer].self, from: Data(result.standardOutput.utf8))
         // pipe(..., top_k=3, handle_impossible_answer=True, max_seq_len=48, doc_stride=8)
-        Self.expectMatches(answers, [
-            Answer(answer: "acter offsets.", score: 0.5136834429576993, start: 167, end: 181),
-            Answer(answer: " offsets.", score: 0.136873594019562, start: 172, end: 181),
-            Answer(answer: "cores every", score: 0.12396789039485157, start: 109, end: 120),
-        ])
+        Self.expectMatches(
+            answers,
+            [
+                Answer(answer: "acter offsets.", score: 0.5136834429576993, start: 167, end: 181),
+                Answer(answer: " offsets.", score: 0.136873594019562, start: 172, end: 181),
+                Answer(answer: "cores every", score: 0.12396789039485157, start: 109, end: 120),
+            ])
     }
 
     @Test("human output shows the answer, its score, its character span and a highlighted snippet")
     func humanOutput() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-read-\(UUID().uuidString).txt")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "askdocs-read-\(UUID().uuidString).txt")
         try Self.context.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let result = try AskDocsProcess.run(["read", "--model", Self.model, "--question", Self.question, "--context-file", file.path])
+        let result = try AskDocsProcess.run([
+            "read", "--model", Self.model, "--question", Self.question, "--context-file", file.path,
+        ])
         #expect(result.status == 0, "\(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.first?.trimmingCharacters(in: .whitespaces) == "long passages into overlapping")
@@ -108,7 +117,8 @@ struct ReadCommandTests {
             try JSONDecoder().decode(Record.self, from: Data($0.utf8))
         }
         #expect(records.map(\.id) == ["q1", "7", "q3"])
-        let expected = Answer(answer: " long passages into overlapping", score: 0.009210527641698718, start: 67, end: 98)
+        let expected = Answer(
+            answer: " long passages into overlapping", score: 0.009210527641698718, start: 67, end: 98)
         Self.expectMatches(records[0].answers, [expected])
         Self.expectMatches(records[2].answers, [expected])
         #expect(records[1].answers.count == 1)
@@ -122,20 +132,23 @@ struct ReadCommandTests {
         let error = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(error.contains("line 2"))
         #expect(!error.contains("\n"))
-        let notJSON = try AskDocsProcess.run(["read", "--model", Self.model, "--input", "-"], input: Data("nope\n".utf8))
+        let notJSON = try AskDocsProcess.run(
+            ["read", "--model", Self.model, "--input", "-"], input: Data("nope\n".utf8))
         #expect(notJSON.status != 0)
         #expect(notJSON.standardError.contains("line 1: not a JSON object"))
     }
 
-    @Test("invalid arguments are refused before the model loads", arguments: [
-        ["--question", "Who?"],
-        ["--context", "Anna."],
-        ["--question", "", "--context", "Anna."],
-        ["--question", "Who?", "--context", "Anna.", "--top-k", "0"],
-        ["--question", "Who?", "--context", "Anna.", "--max-seq-len", "64", "--doc-stride", "65"],
-        ["--question", "Who?", "--context", "Anna.", "--context-file", "/nonexistent"],
-        ["--input", "/nonexistent.jsonl"],
-    ])
+    @Test(
+        "invalid arguments are refused before the model loads",
+        arguments: [
+            ["--question", "Who?"],
+            ["--context", "Anna."],
+            ["--question", "", "--context", "Anna."],
+            ["--question", "Who?", "--context", "Anna.", "--top-k", "0"],
+            ["--question", "Who?", "--context", "Anna.", "--max-seq-len", "64", "--doc-stride", "65"],
+            ["--question", "Who?", "--context", "Anna.", "--context-file", "/nonexistent"],
+            ["--input", "/nonexistent.jsonl"],
+        ])
     func invalidArguments(_ arguments: [String]) throws {
         let result = try AskDocsProcess.run(["read", "--model", Self.model] + arguments)
         #expect(result.status != 0)
@@ -164,20 +177,26 @@ struct ReadCommandTests {
             "--na-probs", naProbs.path, "--json",
         ])
         #expect(result.status == 0, "\(result.standardError)")
-        let metrics = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let metrics = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
         for key in [
-            "exact", "f1", "total", "HasAns_exact", "HasAns_f1", "HasAns_total", "NoAns_exact", "NoAns_f1", "NoAns_total",
+            "exact", "f1", "total", "HasAns_exact", "HasAns_f1", "HasAns_total", "NoAns_exact", "NoAns_f1",
+            "NoAns_total",
             "best_exact", "best_exact_thresh", "best_f1", "best_f1_thresh",
         ] {
             #expect(metrics[key] != nil, "missing \(key)")
         }
         #expect(metrics["total"] as? Int == 3)
-        let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: predictions)) as? [String: String])
+        let written = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: predictions)) as? [String: String])
         #expect(Set(written.keys) == ["has", "none", "late"])
-        let probabilities = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: naProbs)) as? [String: Double])
+        let probabilities = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: naProbs)) as? [String: Double])
         #expect(probabilities.values.allSatisfy { $0 >= 0 && $0 <= 1 })
 
-        let human = try AskDocsProcess.run(["eval", "squad", "--model", Self.model, "--data", data.path, "--limit", "2"])
+        let human = try AskDocsProcess.run([
+            "eval", "squad", "--model", Self.model, "--data", data.path, "--limit", "2",
+        ])
         #expect(human.status == 0, "\(human.standardError)")
         #expect(human.standardOutput.contains("best_f1_thresh"))
         #expect(human.standardOutput.contains("(2 questions"))

@@ -91,7 +91,8 @@ struct ExtractiveReaderTests {
             if gold.end > gold.start { view.append(contentsOf: scalars[gold.start..<gold.end]) }
             #expect(
                 answer.answer == String(view) && answer.start == gold.start && answer.end == gold.end,
-                "\(label): got \(answer.start)..<\(answer.end) '\(answer.answer)', expected \(gold.start)..<\(gold.end)")
+                "\(label): got \(answer.start)..<\(answer.end) '\(answer.answer)', expected \(gold.start)..<\(gold.end)"
+            )
             #expect(
                 abs(answer.score - gold.score) <= 1e-4 * abs(gold.score),
                 "\(label): score \(answer.score), expected \(gold.score)")
@@ -128,7 +129,8 @@ struct ExtractiveReaderTests {
                 Self.expectSame(output.answers, expected, context: input.context, label)
                 #expect(output.isSingle == golden.single, "\(label): shape")
             } else {
-                let result = try reader.read(question: input.question, context: input.context, options: Self.options(golden))
+                let result = try reader.read(
+                    question: input.question, context: input.context, options: Self.options(golden))
                 #expect(result.windows.count == golden.windows, "\(label): window count")
                 Self.expectSame(result.answers, expected, context: input.context, label)
                 #expect(result.output().isSingle == golden.single, "\(label): shape")
@@ -141,7 +143,8 @@ struct ExtractiveReaderTests {
     func batchEqualsGoldens() throws {
         let reader = try TinyReaderModel.reader.get()
         let goldens = try EndToEndGoldens.load().cases.filter {
-            $0.error == nil && $0.max_seq_len == 128 && $0.options.top_k == 3 && $0.options.handle_impossible_answer == true
+            $0.error == nil && $0.max_seq_len == 128 && $0.options.top_k == 3
+                && $0.options.handle_impossible_answer == true
         }
         #expect(goldens.count >= 11)
         var texts = GoldenTexts()
@@ -152,7 +155,8 @@ struct ExtractiveReaderTests {
         let results = try reader.read(inputs, options: options)
         #expect(results.count == inputs.count)
         for (golden, (input, result)) in zip(goldens, zip(inputs, results)) {
-            Self.expectSame(result.answers, golden.answers ?? [], context: input.context, "batch \(golden.lang) \(golden.id)")
+            Self.expectSame(
+                result.answers, golden.answers ?? [], context: input.context, "batch \(golden.lang) \(golden.id)")
         }
     }
 
@@ -160,11 +164,13 @@ struct ExtractiveReaderTests {
     func noAnswerProbability() throws {
         let reader = try TinyReaderModel.reader.get()
         let goldens = try EndToEndGoldens.load().cases.filter {
-            $0.error == nil && $0.max_seq_len == nil && $0.options.top_k == 1 && $0.options.handle_impossible_answer == true
+            $0.error == nil && $0.max_seq_len == nil && $0.options.top_k == 1
+                && $0.options.handle_impossible_answer == true
         }
         var texts = GoldenTexts()
         let inputs = try goldens.map { try texts.input($0) }
-        let results = try reader.read(inputs, options: ReaderOptions(pipeline: PipelineOptions(handleImpossibleAnswer: true)))
+        let results = try reader.read(
+            inputs, options: ReaderOptions(pipeline: PipelineOptions(handleImpossibleAnswer: true)))
         for (golden, result) in zip(goldens, results) {
             let null = try #require(result.decoding.nullScore)
             let best = try #require(result.decoding.bestSpanScore)
@@ -181,8 +187,14 @@ struct ExtractiveReaderTests {
             try reader.answers(question: "", context: "Some context.")
         }
         #expect(throws: ReaderError.emptyInput(field: "context")) { try reader.answers(question: "Who?", context: "") }
-        let longQuestion = String(repeating: "Warum ist das so? ", count: 40)
+        let longQuestion = String(repeating: "Warum ist das so? ", count: 200)
         #expect(throws: ReaderError.self) { try reader.answers(question: longQuestion, context: "Kurz.") }
+        do {
+            _ = try reader.answers(question: longQuestion, context: "Kurz.")
+        } catch {
+            guard case .questionTooLong(let tokens, 384) = error else { throw error }
+            #expect(tokens > 380)
+        }
         #expect(throws: ReaderError.strideLargerThanWindow(stride: 65, maxSeqLen: 64)) {
             try reader.answers(question: "Who?", context: "x", options: ReaderOptions(maxSeqLen: 64, docStride: 65))
         }
@@ -191,7 +203,8 @@ struct ExtractiveReaderTests {
                 [ReaderInput(question: "Who?", context: "A b c."), ReaderInput(question: "Who?", context: "")])
             Issue.record("an empty context in a batch must fail")
         } catch {
-            #expect(error == .inputFailed(index: 1, reason: ReaderError.emptyInput(field: "context").localizedDescription))
+            #expect(
+                error == .inputFailed(index: 1, reason: ReaderError.emptyInput(field: "context").localizedDescription))
             #expect(!(error.errorDescription ?? "").contains("\n"))
         }
     }
