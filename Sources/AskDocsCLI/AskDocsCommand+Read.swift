@@ -193,24 +193,64 @@ struct ReadInputLine {
     var input: ReaderInput
     var number: Int
 
+    /// Parsed with `JSONDecoder`: Foundation's `JSONSerialization` on Linux drops U+FEFF inside strings,
+    /// which would shift every character offset of a context that starts with a byte-order mark.
     init(line: Substring, number: Int) throws {
         self.number = number
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-            throw CommandFailure("line \(number): not a JSON object")
+        let fields: Fields
+        do {
+            fields = try JSONDecoder().decode(Fields.self, from: Data(line.utf8))
+        } catch {
+            guard let key = Self.failingKey(error) else {
+                let isObject = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any]
+                throw CommandFailure(
+                    "line \(number): "
+                        + (isObject
+                            ? #"expected {"id": string or integer, "question": string, "context": string}"#
+                            : "not a JSON object"))
+            }
+            throw CommandFailure(
+                "line \(number): \"\(key)\" must be \(key == "id" ? "a string or an integer" : "a string")")
         }
-        switch object["id"] {
-        case let text as String: id = text
-        case let value as NSNumber where !(value is Bool) && value.doubleValue == value.doubleValue.rounded():
-            id = value.stringValue
-        default: throw CommandFailure("line \(number): \"id\" must be a string or an integer")
-        }
-        guard let question = object["question"] as? String, !question.isEmpty else {
+        guard let id = fields.id else { throw CommandFailure("line \(number): \"id\" is missing") }
+        guard let question = fields.question, !question.isEmpty else {
             throw CommandFailure("line \(number): \"question\" must be a non-empty string")
         }
-        guard let context = object["context"] as? String, !context.isEmpty else {
+        guard let context = fields.context, !context.isEmpty else {
             throw CommandFailure("line \(number): \"context\" must be a non-empty string")
         }
+        self.id = id.text
         input = ReaderInput(question: question, context: context)
+    }
+
+    /// The top-level key a decoding error is about, if any (nil: the line is not a JSON object).
+    private static func failingKey(_ error: any Error) -> String? {
+        let context: DecodingError.Context
+        switch error as? DecodingError {
+        case .typeMismatch(_, let found), .valueNotFound(_, let found), .dataCorrupted(let found): context = found
+        default: return nil
+        }
+        return context.codingPath.first?.stringValue
+    }
+
+    private struct Fields: Decodable {
+        var id: Identifier?
+        var question: String?
+        var context: String?
+    }
+
+    /// A string id, or an integer one written back as its decimal text.
+    private struct Identifier: Decodable {
+        var text: String
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let string = try? container.decode(String.self) {
+                text = string
+            } else {
+                text = String(try container.decode(Int.self))
+            }
+        }
     }
 }
 

@@ -124,6 +124,26 @@ struct ReadCommandTests {
         #expect(records[1].answers.count == 1)
     }
 
+    @Test("--input keeps a leading byte-order mark, so offsets equal those of --context")
+    func byteOrderMarkKeepsOffsets() throws {
+        let context = "\u{FEFF}" + Self.context
+        let single = try AskDocsProcess.run([
+            "read", "--model", Self.model, "--question", Self.question, "--context", context, "--json",
+        ])
+        #expect(single.status == 0, "\(single.standardError)")
+        let expected = try JSONDecoder().decode(Answer.self, from: Data(single.standardOutput.utf8))
+        #expect(expected.start > 0)
+        let line = String(
+            decoding: try JSONEncoder().encode(["id": "bom", "question": Self.question, "context": context]),
+            as: UTF8.self)
+        #expect(line.unicodeScalars.contains("\u{FEFF}"), "the line must hold the raw character, not an escape")
+        let batch = try AskDocsProcess.run(["read", "--model", Self.model, "--input", "-"], input: Data(line.utf8))
+        #expect(batch.status == 0, "\(batch.standardError)")
+        struct Record: Decodable { var id: String; var answers: [Answer] }
+        let record = try JSONDecoder().decode(Record.self, from: Data(batch.standardOutput.utf8))
+        Self.expectMatches(record.answers, [expected])
+    }
+
     @Test("a bad JSON Lines line fails with one line naming its number")
     func badLine() throws {
         let input = #"{"id": "a", "question": "Who?", "context": "Anna."}"# + "\n" + #"{"id": "b", "question": "Who?"}"#

@@ -90,10 +90,14 @@ with torch.inference_mode():
         outputs = pipe(inputs, batch_size=batch)
         results[batch] = (len(inputs) / (time.perf_counter() - start), outputs)
 
-def same(swift_file, outputs):
+def same(swift_file, outputs, batch):
     swift = [json.loads(line)["answers"][0] for line in open(swift_file, encoding="utf-8")]
-    equal = sum(1 for s, p in zip(swift, outputs) if (s["answer"], s["start"], s["end"]) == (p["answer"], p["start"], p["end"])
-                and abs(s["score"] - p["score"]) <= 1e-4 * abs(p["score"]))
+    equal = 0
+    for pair, s, p in zip(pairs, swift, outputs):
+        if (s["answer"], s["start"], s["end"]) == (p["answer"], p["start"], p["end"]) and abs(s["score"] - p["score"]) <= 1e-4 * abs(p["score"]):
+            equal += 1
+        else:
+            print(f"  batch {batch} {pair['id']}: askdocs {s['start']}..{s['end']} {s['score']:.6g}, pipeline {p['start']}..{p['end']} {p['score']:.6g}", file=sys.stderr)
     return equal
 
 print(f"model {model_dir}, {len(inputs)} XQuAD pairs (11 languages), torch threads {threads}, OpenBLAS default threads")
@@ -101,5 +105,5 @@ print(f"{'batch':>5}  {'askdocs q/s':>11}  {'pipeline q/s':>12}  {'ratio':>6}  s
 for batch, swift in ((1, s1), (8, s8)):
     python_qps, outputs = results[batch]
     print(f"{batch:>5}  {swift:>11.2f}  {python_qps:>12.2f}  {swift / python_qps:>6.2f}  "
-          f"{same(work / f'swift-{batch}.jsonl', outputs)}/{len(inputs)}")
+          f"{same(work / f'swift-{batch}.jsonl', outputs, batch)}/{len(inputs)}")
 PY
