@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "AskDocsCLI",
             dependencies: [
-                "AskDocs", "Server", "Tokenizers", "Transformer", "Retrieval",
+                "AskDocs", "Server", "Tokenizers", "Transformer", "Retrieval", "Reader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -101,25 +101,30 @@ extension AskDocsCommand {
 
 /// A one-line progress bar on stderr, redrawn at most ten times a second.
 final class ProgressBar: @unchecked Sendable {
-    // @unchecked: used from the indexing loop only, one thread.
+    // @unchecked: used from one loop (indexing, evaluation) on one thread.
     private var lastDraw = Date.distantPast
     private var drawn = false
 
     func update(_ progress: IndexProgress) {
-        let now = Date()
-        guard now.timeIntervalSince(lastDraw) >= 0.1 || progress.filesDone == progress.filesTotal else { return }
-        lastDraw = now
         let fraction = progress.bytesTotal > 0 ? Double(progress.bytesDone) / Double(progress.bytesTotal) : 1
-        let width = 24
-        let filled = Int((fraction * Double(width)).rounded(.down))
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let eta = progress.estimatedSecondsLeft.map { String(format: " ETA %.0fs", $0) } ?? ""
-        let line = String(
-            format: "\r[%@] %d/%d files  %@/%@  %d chunks  %@/s%@\u{1B}[K", bar, progress.filesDone,
-            progress.filesTotal,
-            Self.bytes(Double(progress.bytesDone)), Self.bytes(Double(progress.bytesTotal)), progress.chunksAdded,
-            Self.bytes(progress.bytesPerSecond), eta)
-        FileHandle.standardError.write(Data(line.utf8))
+        draw(fraction: fraction, force: progress.filesDone == progress.filesTotal) {
+            String(
+                format: "%d/%d files  %@/%@  %d chunks  %@/s%@", progress.filesDone, progress.filesTotal,
+                Self.bytes(Double(progress.bytesDone)), Self.bytes(Double(progress.bytesTotal)), progress.chunksAdded,
+                Self.bytes(progress.bytesPerSecond), eta)
+        }
+    }
+
+    /// Redraws the bar at `fraction` (0...1) followed by `details`, at most ten times a second unless `force`.
+    func draw(fraction: Double, force: Bool = false, details: () -> String) {
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.1 || force else { return }
+        lastDraw = now
+        let width = 24
+        let filled = Int((min(max(fraction, 0), 1) * Double(width)).rounded(.down))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(details())\u{1B}[K".utf8))
         drawn = true
     }
 

@@ -40,6 +40,12 @@ public struct PipelinePostprocessor: Sendable, Equatable {
 
     /// The answers, best first, at most `topK` (the pipeline returns one dict when exactly one remains).
     public func answers(windows: [ReaderWindow], context: String) throws(ReaderError) -> [AnswerSpan] {
+        try decode(windows: windows, context: context).answers
+    }
+
+    /// The answers together with the null score and the best span score, which the pipeline computes but
+    /// only reports when `handleImpossibleAnswer` is set (they define `PipelineDecoding.noAnswerProbability`).
+    public func decode(windows: [ReaderWindow], context: String) throws(ReaderError) -> PipelineDecoding {
         let decoder = try SpanDecoder(maxAnswerLength: options.maxAnswerLength)
         // More candidates than asked for: word alignment can turn several spans into one answer.
         let preTopK = options.alignToWords ? options.topK * 2 + 10 : options.topK
@@ -49,7 +55,7 @@ public struct PipelinePostprocessor: Sendable, Equatable {
         var minNullScore = 1_000_000.0
         for window in windows {
             let decoded = try decoder.decode(window, topK: preTopK)
-            if options.handleImpossibleAnswer { minNullScore = min(minNullScore, Double(decoded.nullScore)) }
+            minNullScore = min(minNullScore, Double(decoded.nullScore))
             for candidate in decoded.candidates {
                 let span = window.pipelineCharacterSpan(
                     start: candidate.startToken, end: candidate.endToken, alignToWords: options.alignToWords)
@@ -64,6 +70,7 @@ public struct PipelinePostprocessor: Sendable, Equatable {
                 }
             }
         }
+        let bestSpanScore = answers.map(\.score).max()
         if options.handleImpossibleAnswer {
             answers.append(AnswerSpan(answer: "", score: minNullScore, start: 0, end: 0))
         }
@@ -71,11 +78,40 @@ public struct PipelinePostprocessor: Sendable, Equatable {
         let order = answers.indices.sorted { a, b in
             answers[a].score != answers[b].score ? answers[a].score > answers[b].score : a < b
         }
-        return order.prefix(options.topK).map { answers[$0] }
+        return PipelineDecoding(
+            answers: order.prefix(options.topK).map { answers[$0] }, nullScore: windows.isEmpty ? nil : minNullScore,
+            bestSpanScore: bestSpanScore)
     }
 
     /// The pipeline-shaped result: one answer when exactly one remains, else the list.
     public func output(windows: [ReaderWindow], context: String) throws(ReaderError) -> ReaderOutput {
         ReaderOutput(answers: try answers(windows: windows, context: context))
+    }
+}
+
+/// Everything `PipelinePostprocessor.decode` finds for one (question, context).
+public struct PipelineDecoding: Sendable, Equatable {
+    /// The pipeline's answers, best first, at most `topK`.
+    public var answers: [AnswerSpan]
+    /// The null score `P(start=0)·P(end=0)`, minimum over windows (the pipeline's `min_null_score`);
+    /// nil without windows.
+    public var nullScore: Double?
+    /// The best span answer's score after merging equal texts (nil when no span has a non-zero score).
+    public var bestSpanScore: Double?
+
+    /// Creates a decoding.
+    public init(answers: [AnswerSpan], nullScore: Double?, bestSpanScore: Double?) {
+        self.answers = answers
+        self.nullScore = nullScore
+        self.bestSpanScore = bestSpanScore
+    }
+
+    /// The no-answer probability for SQuAD v2 evaluation: `null / (null + best span)`, both pipeline
+    /// scores. It exceeds 0.5 exactly when `handle_impossible_answer` would put the null answer first;
+    /// 1 when no span scores, 0 without windows.
+    public var noAnswerProbability: Double {
+        guard let nullScore else { return 0 }
+        guard let best = bestSpanScore, nullScore + best > 0 else { return 1 }
+        return nullScore / (nullScore + best)
     }
 }

@@ -16,6 +16,18 @@ public enum ReaderError: Error, Equatable, Sendable {
     case unreadablePredictions(path: String, reason: String)
     /// A language code the evaluator has no normalisation rules for.
     case unknownLanguage(String)
+    /// The question or the context is empty (the pipeline refuses both).
+    case emptyInput(field: String)
+    /// The question and the special tokens leave no room for context in a window.
+    case questionTooLong(questionTokens: Int, maxSeqLen: Int)
+    /// The question leaves room for `room` context tokens per window, not more than the stride.
+    case strideTooLargeForQuestion(stride: Int, room: Int)
+    /// One input of a batch failed; `index` is its position in the batch.
+    case inputFailed(index: Int, reason: String)
+    /// The model folder could not be loaded.
+    case unloadableModel(path: String, reason: String)
+    /// The model failed while computing logits.
+    case modelFailed(reason: String)
 }
 
 extension ReaderError: LocalizedError {
@@ -36,6 +48,20 @@ extension ReaderError: LocalizedError {
             return "cannot read predictions \(path): \(reason)"
         case .unknownLanguage(let code):
             return "unknown evaluation language '\(code)'; use one of \(SQuADNormalizer.Language.allCodes)"
+        case .emptyInput(let field):
+            return "the \(field) is empty; give a non-empty \(field)"
+        case .questionTooLong(let questionTokens, let maxSeqLen):
+            return "the question has \(questionTokens) tokens and leaves no room for context in windows of "
+                + "\(maxSeqLen) tokens; shorten the question or raise --max-seq-len"
+        case .strideTooLargeForQuestion(let stride, let room):
+            return "the question leaves \(room) context tokens per window, not more than the doc stride \(stride); "
+                + "lower --doc-stride or raise --max-seq-len"
+        case .inputFailed(let index, let reason):
+            return "input \(index + 1): \(reason)"
+        case .unloadableModel(let path, let reason):
+            return "cannot load reader model \(path): \(reason)"
+        case .modelFailed(let reason):
+            return "the reader model failed: \(reason)"
         }
     }
 }

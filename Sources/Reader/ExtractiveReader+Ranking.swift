@@ -1,0 +1,36 @@
+import Foundation
+import Tokenizers
+
+extension ExtractiveReader {
+    /// Ranking mode: reads one question over many passages, all their windows in one set of
+    /// dynamically padded batches, and ranks the answers across passages with `PassageRanker`
+    /// (raw-logit scores, first-class "no answer").
+    ///
+    /// `windowOptions` supplies `maxSeqLen` and `docStride`; its pipeline options and batch size are unused.
+    public func rank(
+        question: String, passages: [ReaderPassage], options: RankingOptions = RankingOptions(),
+        windowOptions: ReaderOptions = ReaderOptions()
+    ) throws(ReaderError) -> RankingResult {
+        let ranker = try PassageRanker(options: options)
+        let windowing = try self.windowing(windowOptions)
+        var encodings: [[Encoding]] = []
+        encodings.reserveCapacity(passages.count)
+        for (index, passage) in passages.enumerated() {
+            do {
+                encodings.append(
+                    try encode(ReaderInput(question: question, context: passage.text), windowing: windowing))
+            } catch {
+                throw .inputFailed(index: index, reason: error.localizedDescription)
+            }
+        }
+        // One padded batch: the passages of one question are few and of similar length.
+        let total = encodings.reduce(0) { $0 + $1.count }
+        let windows = try readerWindows(encodings, contexts: passages.map(\.text), batchSize: max(total, 1))
+        return try ranker.rank(
+            zip(passages, windows).map { passage, passageWindows in
+                RankingPassage(
+                    documentId: passage.documentId, documentOffset: passage.documentOffset, text: passage.text,
+                    windows: passageWindows)
+            })
+    }
+}

@@ -1,0 +1,242 @@
+import Foundation
+import Testing
+
+@testable import Reader
+
+/// End-to-end pipeline runs of the tiny committed model (scripts/reference/reader_e2e_goldens.py).
+struct EndToEndGoldens: Decodable {
+    struct Options: Decodable {
+        let top_k: Int?
+        let handle_impossible_answer: Bool?
+        let align_to_words: Bool?
+        let max_answer_len: Int?
+
+        var pipeline: PipelineOptions {
+            PipelineOptions(
+                topK: top_k ?? 1, handleImpossibleAnswer: handle_impossible_answer ?? false,
+                maxAnswerLength: max_answer_len ?? 15, alignToWords: align_to_words ?? true)
+        }
+    }
+
+    struct Answer: Decodable {
+        let score: Double
+        let start: Int
+        let end: Int
+    }
+
+    struct Case: Decodable {
+        let lang: String
+        let id: String
+        let context_chars: Int?
+        let max_seq_len: Int?
+        let doc_stride: Int?
+        let options: Options
+        let windows: Int?
+        let single: Bool?
+        let answers: [Answer]?
+        let error: String?
+
+        /// The cases that share one set of windows.
+        var windowKey: String { "\(lang)/\(id)/\(context_chars ?? -1)/\(max_seq_len ?? -1)/\(doc_stride ?? -1)" }
+    }
+
+    let cases: [Case]
+
+    static func load() throws -> EndToEndGoldens {
+        try JSONDecoder().decode(EndToEndGoldens.self, from: GzipFixture.data(named: "e2e_goldens.json.gz"))
+    }
+}
+
+/// The committed tiny XLM-R QA model with its own tokenizer (owned by the Transformer tests).
+enum TinyReaderModel {
+    static var directory: URL {
+        SharedAssets.packageRoot.appendingPathComponent("Tests/TransformerTests/Fixtures/tiny-xlmr-qa")
+    }
+
+    static let reader: Result<ExtractiveReader, ReaderError> = Result { () throws(ReaderError) in
+        try ExtractiveReader(directory: directory)
+    }
+}
+
+/// (question, context) texts of the goldens, read from ../shared XQuAD.
+struct GoldenTexts {
+    private var datasets: [String: [String: SQuADQuestion]] = [:]
+
+    mutating func input(_ golden: EndToEndGoldens.Case) throws -> ReaderInput {
+        if datasets[golden.lang] == nil {
+            let questions = try SharedAssets.xquad(golden.lang).questions
+            datasets[golden.lang] = Dictionary(questions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        let question = try #require(datasets[golden.lang]?[golden.id], "no XQuAD question \(golden.id)")
+        var context = question.context
+        if let prefix = golden.context_chars {
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: Array(context.unicodeScalars).prefix(prefix))
+            context = String(view)
+        }
+        return ReaderInput(question: question.question, context: context)
+    }
+}
+
+@Suite("ExtractiveReader end to end against the transformers pipeline")
+struct ExtractiveReaderTests {
+    /// Text, start and end identical; score within 1e-4 relative.
+    static func expectSame(
+        _ answers: [AnswerSpan], _ expected: [EndToEndGoldens.Answer], context: String, _ label: String
+    ) {
+        #expect(answers.count == expected.count, "\(label): \(answers.count) answers, expected \(expected.count)")
+        let scalars = Array(context.unicodeScalars)
+        for (answer, gold) in zip(answers, expected) {
+            var view = String.UnicodeScalarView()
+            if gold.end > gold.start { view.append(contentsOf: scalars[gold.start..<gold.end]) }
+            #expect(
+                answer.answer == String(view) && answer.start == gold.start && answer.end == gold.end,
+                "\(label): got \(answer.start)..<\(answer.end) '\(answer.answer)', expected \(gold.start)..<\(gold.end)"
+            )
+            #expect(
+                abs(answer.score - gold.score) <= 1e-4 * abs(gold.score),
+                "\(label): score \(answer.score), expected \(gold.score)")
+        }
+    }
+
+    static func options(_ golden: EndToEndGoldens.Case) -> ReaderOptions {
+        ReaderOptions(maxSeqLen: golden.max_seq_len, docStride: golden.doc_stride, pipeline: golden.options.pipeline)
+    }
+
+    @Test("every golden answer of 11 languages: tokenizer → windows → model → decoder, one pair at a time")
+    func everyGoldenAnswer() throws {
+        let reader = try TinyReaderModel.reader.get()
+        let goldens = try EndToEndGoldens.load()
+        #expect(Set(goldens.cases.map(\.lang)).count == 11)
+        #expect(goldens.cases.contains { ($0.windows ?? 0) > 2 }, "the goldens must hold multi-window contexts")
+        #expect(goldens.cases.contains { $0.answers?.first?.start == 0 && $0.answers?.first?.end == 0 })
+        var texts = GoldenTexts()
+        var windowsByKey: [String: [ReaderWindow]] = [:]
+        for golden in goldens.cases {
+            let input = try texts.input(golden)
+            let label = "\(golden.lang) \(golden.id) ctx \(golden.context_chars ?? -1) win \(golden.max_seq_len ?? 384)"
+            if let error = golden.error {
+                #expect(throws: ReaderError.self, "\(label): the pipeline refused (\(error))") {
+                    try reader.read(question: input.question, context: input.context, options: Self.options(golden))
+                }
+                continue
+            }
+            let expected = try #require(golden.answers)
+            // The first case of a window configuration reads end to end; the others reuse its windows.
+            if let windows = windowsByKey[golden.windowKey] {
+                let output = try PipelinePostprocessor(options: golden.options.pipeline).output(
+                    windows: windows, context: input.context)
+                Self.expectSame(output.answers, expected, context: input.context, label)
+                #expect(output.isSingle == golden.single, "\(label): shape")
+            } else {
+                let result = try reader.read(
+                    question: input.question, context: input.context, options: Self.options(golden))
+                #expect(result.windows.count == golden.windows, "\(label): window count")
+                Self.expectSame(result.answers, expected, context: input.context, label)
+                #expect(result.output().isSingle == golden.single, "\(label): shape")
+                windowsByKey[golden.windowKey] = result.windows
+            }
+        }
+    }
+
+    @Test("the batch API reads many pairs' windows in shared padded batches and answers as one at a time")
+    func batchEqualsGoldens() throws {
+        let reader = try TinyReaderModel.reader.get()
+        let goldens = try EndToEndGoldens.load().cases.filter {
+            $0.error == nil && $0.max_seq_len == 128 && $0.options.top_k == 3
+                && $0.options.handle_impossible_answer == true
+        }
+        #expect(goldens.count >= 11)
+        var texts = GoldenTexts()
+        let inputs = try goldens.map { try texts.input($0) }
+        let options = ReaderOptions(
+            maxSeqLen: 128, docStride: 48, pipeline: PipelineOptions(topK: 3, handleImpossibleAnswer: true),
+            batchSize: 5)
+        let results = try reader.read(inputs, options: options)
+        #expect(results.count == inputs.count)
+        for (golden, (input, result)) in zip(goldens, zip(inputs, results)) {
+            Self.expectSame(
+                result.answers, golden.answers ?? [], context: input.context, "batch \(golden.lang) \(golden.id)")
+        }
+    }
+
+    @Test("no-answer probability is null / (null + best span) and exceeds 0.5 exactly when the null answer wins")
+    func noAnswerProbability() throws {
+        let reader = try TinyReaderModel.reader.get()
+        let goldens = try EndToEndGoldens.load().cases.filter {
+            $0.error == nil && $0.max_seq_len == nil && $0.options.top_k == 1
+                && $0.options.handle_impossible_answer == true
+        }
+        var texts = GoldenTexts()
+        let inputs = try goldens.map { try texts.input($0) }
+        let results = try reader.read(
+            inputs, options: ReaderOptions(pipeline: PipelineOptions(handleImpossibleAnswer: true)))
+        for (golden, result) in zip(goldens, results) {
+            let null = try #require(result.decoding.nullScore)
+            let best = try #require(result.decoding.bestSpanScore)
+            #expect(abs(result.noAnswerProbability - null / (null + best)) < 1e-15)
+            let nullWins = golden.answers?.first.map { $0.start == 0 && $0.end == 0 } ?? false
+            #expect((result.noAnswerProbability > 0.5) == nullWins, "\(golden.lang) \(golden.id)")
+        }
+    }
+
+    @Test("inputs the pipeline refuses are refused with one-line errors")
+    func refusedInputs() throws {
+        let reader = try TinyReaderModel.reader.get()
+        #expect(throws: ReaderError.emptyInput(field: "question")) {
+            try reader.answers(question: "", context: "Some context.")
+        }
+        #expect(throws: ReaderError.emptyInput(field: "context")) { try reader.answers(question: "Who?", context: "") }
+        let longQuestion = String(repeating: "Warum ist das so? ", count: 200)
+        #expect(throws: ReaderError.self) { try reader.answers(question: longQuestion, context: "Kurz.") }
+        do {
+            _ = try reader.answers(question: longQuestion, context: "Kurz.")
+        } catch {
+            guard case .questionTooLong(let tokens, 384) = error else { throw error }
+            #expect(tokens > 380)
+        }
+        #expect(throws: ReaderError.strideLargerThanWindow(stride: 65, maxSeqLen: 64)) {
+            try reader.answers(question: "Who?", context: "x", options: ReaderOptions(maxSeqLen: 64, docStride: 65))
+        }
+        do {
+            _ = try reader.read(
+                [ReaderInput(question: "Who?", context: "A b c."), ReaderInput(question: "Who?", context: "")])
+            Issue.record("an empty context in a batch must fail")
+        } catch {
+            #expect(
+                error == .inputFailed(index: 1, reason: ReaderError.emptyInput(field: "context").localizedDescription))
+            #expect(!(error.errorDescription ?? "").contains("\n"))
+        }
+    }
+
+    @Test("ranking mode reads every passage's windows in one batch and merges across passages")
+    func rankingAcrossPassages() throws {
+        let reader = try TinyReaderModel.reader.get()
+        var texts = GoldenTexts()
+        let golden = try #require(try EndToEndGoldens.load().cases.first { $0.lang == "en" && $0.context_chars == nil })
+        let input = try texts.input(golden)
+        let passages = [
+            ReaderPassage(documentId: "a", text: input.context),
+            ReaderPassage(documentId: "b", text: input.context),
+        ]
+        let result = try reader.rank(
+            question: input.question, passages: passages, options: RankingOptions(topK: 3),
+            windowOptions: ReaderOptions(maxSeqLen: 128, docStride: 48))
+        let best = try #require(result.answers.first)
+        // The same text in two documents merges into one answer that keeps both sources.
+        #expect(Set(best.sources.map(\.documentId)) == ["a", "b"])
+        #expect(result.answers.allSatisfy { $0.probability > 0 && $0.probability <= 1 })
+        #expect(result.noAnswer.kind == .noAnswer)
+    }
+
+    @Test("model_max_length from tokenizer_config.json bounds the default window")
+    func modelMaxLength() throws {
+        #expect(ExtractiveReader.modelMaxLength(fromTokenizerConfig: Data(#"{"model_max_length": 512}"#.utf8)) == 512)
+        #expect(ExtractiveReader.modelMaxLength(fromTokenizerConfig: Data(#"{"model_max_length": 1e30}"#.utf8)) == nil)
+        #expect(ExtractiveReader.modelMaxLength(fromTokenizerConfig: Data("{}".utf8)) == nil)
+        let reader = try TinyReaderModel.reader.get()
+        #expect(try reader.windowing(ReaderOptions()) == PipelineWindowing(modelMaxLength: .max))
+        #expect(try reader.windowing(ReaderOptions()).maxSeqLen == 384)
+        #expect(try reader.windowing(ReaderOptions()).stride == 128)
+    }
+}
