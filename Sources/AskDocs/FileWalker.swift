@@ -73,7 +73,8 @@ public struct FileWalker: Sendable {
                 visit(directory: root, relative: "", result: &result, visited: &visitedDirectories, seen: &seenFiles)
             } else {
                 // A file named on the command line is taken even if the include globs would not match it.
-                consider(file: root, relative: (root as NSString).lastPathComponent, info: info, explicit: true,
+                consider(
+                    file: root, relative: (root as NSString).lastPathComponent, info: info, explicit: true,
                     result: &result, seen: &seenFiles)
             }
         }
@@ -89,7 +90,9 @@ public struct FileWalker: Sendable {
             return
         }
         guard visited.insert(real).inserted else {
-            result.skipped.append(FileIssue(path: directory, reason: "folder already visited (symbolic link loop or second link to \(real))"))
+            result.skipped.append(
+                FileIssue(
+                    path: directory, reason: "folder already visited (symbolic link loop or second link to \(real))"))
             return
         }
         let names: [String]
@@ -137,7 +140,10 @@ public struct FileWalker: Sendable {
         }
         if excludedRealPaths.contains(real) { return }
         if let first = seen[real] {
-            result.skipped.append(FileIssue(path: path, reason: "same file as \(first)"))
+            // The same path named twice (a file and its folder on the command line) is no news; a second link is.
+            if (first as NSString).standardizingPath != (path as NSString).standardizingPath {
+                result.skipped.append(FileIssue(path: path, reason: "same file as \(first)"))
+            }
             return
         }
         seen[real] = path
@@ -176,10 +182,13 @@ public struct FileWalker: Sendable {
 
     static func describe(_ error: any Error) -> String {
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+        {
             return String(cString: strerror(Int32(underlying.code)))
         }
-        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoPermissionError { return "permission denied" }
+        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoPermissionError {
+            return "permission denied"
+        }
         return nsError.localizedDescription
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What an indexing run did.
-public struct IndexReport: Sendable, Equatable, Codable {
+public struct IndexReport: Sendable, Equatable, Encodable {
     /// Documents stored from files that were not in the index before.
     public var documentsAdded = 0
     /// Documents stored again because their file changed.
@@ -28,9 +28,26 @@ public struct IndexReport: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case documentsAdded = "documents_added", documentsUpdated = "documents_updated"
-        case documentsUnchanged = "documents_unchanged", documentsSkipped = "documents_skipped"
+        case documentsUnchanged = "documents_unchanged", documentsSkipped = "documents_skipped", skipped
         case documentsFailed = "documents_failed", warnings, chunksAdded = "chunks_added", filesSeen = "files_seen"
         case bytesRead = "bytes_read", seconds
+    }
+
+    /// The `--json` shape: counts for added, updated, unchanged and skipped documents, `skipped` with the reasons,
+    /// `documents_failed` and `warnings` as lists of `{path, reason}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(documentsAdded, forKey: .documentsAdded)
+        try container.encode(documentsUpdated, forKey: .documentsUpdated)
+        try container.encode(documentsUnchanged, forKey: .documentsUnchanged)
+        try container.encode(documentsSkipped.count, forKey: .documentsSkipped)
+        try container.encode(documentsSkipped, forKey: .skipped)
+        try container.encode(documentsFailed, forKey: .documentsFailed)
+        try container.encode(warnings, forKey: .warnings)
+        try container.encode(chunksAdded, forKey: .chunksAdded)
+        try container.encode(filesSeen, forKey: .filesSeen)
+        try container.encode(bytesRead, forKey: .bytesRead)
+        try container.encode(seconds, forKey: .seconds)
     }
 }
 

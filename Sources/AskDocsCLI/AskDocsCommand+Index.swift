@@ -115,7 +115,8 @@ final class ProgressBar: @unchecked Sendable {
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let eta = progress.estimatedSecondsLeft.map { String(format: " ETA %.0fs", $0) } ?? ""
         let line = String(
-            format: "\r[%@] %d/%d files  %@/%@  %d chunks  %@/s%@\u{1B}[K", bar, progress.filesDone, progress.filesTotal,
+            format: "\r[%@] %d/%d files  %@/%@  %d chunks  %@/s%@\u{1B}[K", bar, progress.filesDone,
+            progress.filesTotal,
             Self.bytes(Double(progress.bytesDone)), Self.bytes(Double(progress.bytesTotal)), progress.chunksAdded,
             Self.bytes(progress.bytesPerSecond), eta)
         FileHandle.standardError.write(Data(line.utf8))

@@ -36,7 +36,8 @@ public final class Database {
         self.handle = connection
         self.path = path
         sqlite3_extended_result_codes(connection, 1)
-        let milliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds =
+            busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
         sqlite3_busy_timeout(connection, Int32(clamping: milliseconds))
         let mode = try scalarText("PRAGMA journal_mode=WAL") ?? ""
         guard mode.lowercased() == "wal" else { throw DocumentStoreError.walUnavailable(path: path, mode: mode) }
@@ -178,20 +179,22 @@ public final class Statement {
     public func runBindingLargeText(_ text: String, at index: Int32) throws {
         var text = text
         text.makeContiguousUTF8()
-        let status: Int32 = text.utf8.withContiguousStorageIfAvailable { buffer -> Int32 in
-            var status: Int32
-            if let base = buffer.baseAddress, buffer.count > 0 {
-                let characters = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
-                status = sqlite3_bind_text64(handle, index, characters, sqlite3_uint64(buffer.count), nil, UInt8(SQLITE_UTF8))
-            } else {
-                status = sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
-            }
-            guard status == SQLITE_OK else { return status }
-            repeat { status = sqlite3_step(handle) } while status == SQLITE_ROW
-            sqlite3_reset(handle)
-            sqlite3_bind_null(handle, index)
-            return status == SQLITE_DONE ? SQLITE_OK : status
-        } ?? SQLITE_MISUSE
+        let status: Int32 =
+            text.utf8.withContiguousStorageIfAvailable { buffer -> Int32 in
+                var status: Int32
+                if let base = buffer.baseAddress, buffer.count > 0 {
+                    let characters = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
+                    status = sqlite3_bind_text64(
+                        handle, index, characters, sqlite3_uint64(buffer.count), nil, UInt8(SQLITE_UTF8))
+                } else {
+                    status = sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
+                }
+                guard status == SQLITE_OK else { return status }
+                repeat { status = sqlite3_step(handle) } while status == SQLITE_ROW
+                sqlite3_reset(handle)
+                sqlite3_bind_null(handle, index)
+                return status == SQLITE_DONE ? SQLITE_OK : status
+            } ?? SQLITE_MISUSE
         guard status == SQLITE_OK else { throw database.error(status, sql: sql) }
     }
 

@@ -46,7 +46,8 @@ public final class DocumentStore: @unchecked Sendable {
     /// Replaces every document read from `sourcePath` with `documents` and their chunks, atomically.
     /// Returns the new document ids in order.
     @discardableResult
-    public func replaceSource(_ sourcePath: String, with documents: [(document: NewDocument, chunks: [NewChunk])]) throws
+    public func replaceSource(_ sourcePath: String, with documents: [(document: NewDocument, chunks: [NewChunk])])
+        throws
         -> [Int64]
     {
         try write { writer in
@@ -70,6 +71,36 @@ public final class DocumentStore: @unchecked Sendable {
     @discardableResult
     public func deleteSource(_ sourcePath: String) throws -> Int {
         try write { try $0.deleteSource(sourcePath) }
+    }
+
+    // MARK: Settings
+
+    /// A stored setting, such as the kind of search terms the index was built with.
+    public func setting(_ key: String) throws -> String? {
+        try locked { try $0.scalarText("SELECT value FROM settings WHERE key = ?", [.text(key)]) }
+    }
+
+    /// Stores a setting, replacing an earlier value.
+    public func setSetting(_ key: String, to value: String) throws {
+        try locked { database in
+            try database.transaction {
+                try database.run(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [.text(key), .text(value)])
+            }
+        }
+    }
+
+    /// The setting for `key`, stored as `value` if there is none yet; returns what is stored afterwards.
+    public func settingStoringIfAbsent(_ key: String, _ value: String) throws -> String {
+        try locked { database in
+            try database.transaction {
+                try database.run(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                    [.text(key), .text(value)])
+                return try database.scalarText("SELECT value FROM settings WHERE key = ?", [.text(key)]) ?? value
+            }
+        }
     }
 
     // MARK: Reading documents
@@ -124,7 +155,7 @@ public final class DocumentStore: @unchecked Sendable {
 
     /// The extracted text of a document (what chunk offsets index into).
     public func text(ofDocument id: Int64) throws -> String? {
-        try locked { try $0.scalarText("SELECT text FROM documents WHERE id = ?", [.integer(id)]) }
+        try locked { try $0.scalarText("SELECT text FROM document_texts WHERE document_id = ?", [.integer(id)]) }
     }
 
     /// What the store holds for a source file: its recorded hash and document count, or nil if none.
@@ -213,8 +244,48 @@ public final class DocumentStore: @unchecked Sendable {
         guard !distinct.isEmpty else { return [] }
         let match = distinct.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
             .joined(separator: " OR ")
-        var conditions = ["chunks_fts MATCH ?"]
-        var values: [SQLValue] = [.text(match)]
+        var (conditions, values) = Self.conditions(for: filter)
+        conditions.insert("chunks_fts MATCH ?", at: 0)
+        values.insert(.text(match), at: 0)
+        values.append(.integer(Int64(limit)))
+        let sql = """
+            SELECT c.id, c.document_id, bm25(chunks_fts) AS rank
+            FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.document_id
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY rank, c.id LIMIT ?
+            """
+        return try locked { database in
+            let statement = try database.cached(sql)
+            try statement.bind(values)
+            var hits: [SearchHit] = []
+            while try statement.step() {
+                hits.append(
+                    SearchHit(chunkID: statement.int64(0), documentID: statement.int64(1), score: -statement.double(2)))
+            }
+            statement.reset()
+            return hits
+        }
+    }
+
+    /// The ids of every chunk whose document passes `filter` (for restricting a dense search to the same documents).
+    public func chunkIDs(matching filter: SearchFilter) throws -> Set<Int64> {
+        let (conditions, values) = Self.conditions(for: filter)
+        let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try locked { database in
+            let statement = try database.cached(
+                "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id \(clause)")
+            try statement.bind(values)
+            var ids = Set<Int64>()
+            while try statement.step() { ids.insert(statement.int64(0)) }
+            statement.reset()
+            return ids
+        }
+    }
+
+    /// SQL conditions on the documents table (aliased `d`) for a filter, with their bound values in order.
+    static func conditions(for filter: SearchFilter) -> (conditions: [String], values: [SQLValue]) {
+        var conditions: [String] = []
+        var values: [SQLValue] = []
         if let prefix = filter.pathPrefix, !prefix.isEmpty {
             conditions.append("substr(d.source_path, 1, length(?)) = ?")
             values += [.text(prefix), .text(prefix)]
@@ -232,23 +303,7 @@ public final class DocumentStore: @unchecked Sendable {
             conditions.append("d.modified_at > ?")
             values.append(.real(after.timeIntervalSince1970))
         }
-        values.append(.integer(Int64(limit)))
-        let sql = """
-            SELECT c.id, c.document_id, bm25(chunks_fts) AS rank
-            FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.document_id
-            WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY rank, c.id LIMIT ?
-            """
-        return try locked { database in
-            let statement = try database.cached(sql)
-            try statement.bind(values)
-            var hits: [SearchHit] = []
-            while try statement.step() {
-                hits.append(SearchHit(chunkID: statement.int64(0), documentID: statement.int64(1), score: -statement.double(2)))
-            }
-            statement.reset()
-            return hits
-        }
+        return (conditions, values)
     }
 
     // MARK: Integrity
@@ -266,7 +321,11 @@ public final class DocumentStore: @unchecked Sendable {
                 report("has \(chunks.count) chunks, \(document.chunkCount) were written")
             }
             if chunks.map(\.ordinal) != Array(0..<chunks.count) { report("chunk ordinals are not 0..<\(chunks.count)") }
-            let scalars = Array((try text(ofDocument: document.id) ?? "").unicodeScalars)
+            guard let text = try text(ofDocument: document.id) else {
+                report("has no stored text")
+                continue
+            }
+            let scalars = Array(text.unicodeScalars)
             for chunk in chunks {
                 guard chunk.startOffset <= chunk.endOffset, chunk.endOffset <= scalars.count else {
                     report("chunk \(chunk.ordinal) offsets \(chunk.startOffset)..<\(chunk.endOffset) out of range")
@@ -280,7 +339,9 @@ public final class DocumentStore: @unchecked Sendable {
         let orphans = try locked {
             try $0.scalarInteger("SELECT count(*) FROM chunks WHERE document_id NOT IN (SELECT id FROM documents)") ?? 0
         }
-        if orphans > 0 { problems.append(IntegrityProblem(documentID: 0, key: "", problem: "\(orphans) orphan chunks")) }
+        if orphans > 0 {
+            problems.append(IntegrityProblem(documentID: 0, key: "", problem: "\(orphans) orphan chunks"))
+        }
         return problems
     }
 }
@@ -306,21 +367,25 @@ public struct DocumentWriter {
     /// Inserts a document (replacing one with the same key) and returns its id. The text is bound without a copy.
     public func insertDocument(_ document: NewDocument) throws -> Int64 {
         try database.run("DELETE FROM documents WHERE key = ?", [.text(document.key)])
-        let statement = try database.cached(
+        try database.run(
             """
             INSERT INTO documents (key, source_path, content_hash, size, modified_at, format, language, script, title,
-                                   url, ingested_at, chunk_count, text)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
-            """)
-        try statement.bind([
-            .text(document.key), .text(document.sourcePath), .text(document.contentHash), .integer(document.size),
-            .real(document.modifiedAt.timeIntervalSince1970), .text(document.format), Self.optional(document.language),
-            Self.optional(document.script), Self.optional(document.title), Self.optional(document.url),
-            .real(Date().timeIntervalSince1970),
-        ])
-        try statement.runBindingLargeText(document.text, at: 12)
+                                   url, ingested_at, chunk_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+            """,
+            [
+                .text(document.key), .text(document.sourcePath), .text(document.contentHash), .integer(document.size),
+                .real(document.modifiedAt.timeIntervalSince1970), .text(document.format),
+                Self.optional(document.language),
+                Self.optional(document.script), Self.optional(document.title), Self.optional(document.url),
+                .real(Date().timeIntervalSince1970),
+            ])
+        let id = database.lastInsertRowID
+        let statement = try database.cached("INSERT INTO document_texts (document_id, text) VALUES (?, ?)")
+        try statement.bind(.integer(id), at: 1)
+        try statement.runBindingLargeText(document.text, at: 2)
         statement.reset()
-        return database.lastInsertRowID
+        return id
     }
 
     /// Inserts one chunk of a document inserted in this transaction; returns the chunk id.

@@ -178,7 +178,9 @@ public struct SearchFilter: Sendable, Equatable {
     public static let none = SearchFilter()
 
     /// Creates a filter.
-    public init(pathPrefix: String? = nil, pathGlob: String? = nil, languages: Set<String> = [], modifiedAfter: Date? = nil) {
+    public init(
+        pathPrefix: String? = nil, pathGlob: String? = nil, languages: Set<String> = [], modifiedAfter: Date? = nil
+    ) {
         self.pathPrefix = pathPrefix
         self.pathGlob = pathGlob
         self.languages = languages

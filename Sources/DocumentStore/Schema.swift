@@ -8,7 +8,8 @@ package enum Schema {
     /// Migration `n` (1-based) upgrades a database at version `n - 1` to version `n`. Never edit a shipped one:
     /// append a new one.
     package static let migrations: [String] = [
-        // 1: documents and their chunks, with Unicode-scalar offsets into the document's extracted text.
+        // 1: documents and their chunks, with Unicode-scalar offsets into the document's extracted text. The text has
+        // its own table so that metadata rows stay small: updating one never rewrites a large text.
         """
         CREATE TABLE documents (
             id INTEGER PRIMARY KEY,
@@ -23,7 +24,10 @@ package enum Schema {
             title TEXT,
             url TEXT,
             ingested_at REAL NOT NULL,
-            chunk_count INTEGER NOT NULL DEFAULT 0,
+            chunk_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE document_texts (
+            document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
             text TEXT NOT NULL
         );
         CREATE INDEX documents_by_source ON documents(source_path);
@@ -58,6 +62,13 @@ package enum Schema {
             INSERT INTO chunks_fts(rowid, terms) VALUES (new.id, new.terms);
         END;
         INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');
+        """,
+        // 3: settings that must stay the same for the life of an index (which search terms its chunks carry).
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
         """,
     ]
 

@@ -84,7 +84,8 @@ public struct Chunker: Sendable {
         var lower = scalars.startIndex
         var offset = 0
         while lower < scalars.endIndex {
-            let upper = scalars.index(lower, offsetBy: configuration.windowScalars, limitedBy: scalars.endIndex)
+            let upper =
+                scalars.index(lower, offsetBy: configuration.windowScalars, limitedBy: scalars.endIndex)
                 ?? scalars.endIndex
             let atEnd = upper == scalars.endIndex
             var sentences = TextBreaks.spans(
@@ -168,7 +169,8 @@ struct Packer {
 
     mutating func flush(emit: (TextChunk) -> Void) {
         guard let first = units.first, let last = units.last,
-            let span = trim(TextSpan(lower: first.span.lower, upper: last.span.upper, start: first.span.start, end: last.span.end))
+            let span = trim(
+                TextSpan(lower: first.span.lower, upper: last.span.upper, start: first.span.start, end: last.span.end))
         else { return }
         let chunkText = String(text.unicodeScalars[span.lower..<span.upper])
         emit(
@@ -206,7 +208,9 @@ struct Packer {
         var current: TextSpan?
         var currentTokens = 0
         func close() {
-            if let span = current, let trimmed = trim(span) { pieces.append(Unit(span: trimmed, tokens: count(trimmed))) }
+            if let span = current, let trimmed = trim(span) {
+                pieces.append(Unit(span: trimmed, tokens: count(trimmed)))
+            }
             current = nil
             currentTokens = 0
         }

@@ -130,7 +130,8 @@ public struct DocumentReader: Sendable {
             switch format {
             case .markdown:
                 let (text, title) = MarkdownReader.read(decoded.text)
-                return try single(IngestedDocument(title: title, text: text, format: .markdown), warnings: decoded.warnings)
+                return try single(
+                    IngestedDocument(title: title, text: text, format: .markdown), warnings: decoded.warnings)
             case .html:
                 let html = HTMLReader.read(decoded.text)
                 return try single(

@@ -183,7 +183,9 @@ public enum HTMLReader {
                         cursor = min(cursor + 1, bytes.count)
                     } else {
                         let valueStart = cursor
-                        while cursor < bytes.count, !isSpace(bytes[cursor]), bytes[cursor] != UInt8(ascii: ">") { cursor += 1 }
+                        while cursor < bytes.count, !isSpace(bytes[cursor]), bytes[cursor] != UInt8(ascii: ">") {
+                            cursor += 1
+                        }
                         value = decodeEntities(bytes[valueStart..<cursor])
                     }
                 }
@@ -251,7 +253,9 @@ public enum HTMLReader {
         func isNameByte(_ byte: UInt8) -> Bool {
             isLetter(byte) || (byte >= 48 && byte <= 57) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ":")
         }
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C }
+        func isSpace(_ byte: UInt8) -> Bool {
+            byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C
+        }
     }
 }
 
@@ -282,7 +286,9 @@ enum HTMLEntities {
     ]
 
     /// Accented Latin letters: `&Xgrave;` etc. for the vowels and marks browsers know.
-    static let accents: [String: UInt32] = ["grave": 0x300, "acute": 0x301, "circ": 0x302, "tilde": 0x303, "uml": 0x308]
+    static let accents: [String: UInt32] = [
+        "grave": 0x300, "acute": 0x301, "circ": 0x302, "tilde": 0x303, "uml": 0x308,
+    ]
 
     /// Decodes the reference at `start` (which holds `&`): the UTF-8 bytes and how many input bytes it used.
     /// An unknown or malformed reference is the literal `&`.
@@ -305,7 +311,8 @@ enum HTMLEntities {
         }
         let nameStart = cursor
         while cursor < bytes.count, cursor - nameStart < 32,
-            (bytes[cursor] | 0x20) >= 97 && (bytes[cursor] | 0x20) <= 122 || (bytes[cursor] >= 48 && bytes[cursor] <= 57)
+            (bytes[cursor] | 0x20) >= 97 && (bytes[cursor] | 0x20) <= 122
+                || (bytes[cursor] >= 48 && bytes[cursor] <= 57)
         {
             cursor += 1
         }

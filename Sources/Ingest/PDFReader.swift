@@ -6,7 +6,8 @@ public enum PDFReader {
     /// The text of the PDF at `path`.
     public static func text(ofFileAt path: String, pdftotext: String?) throws -> String {
         guard let pdftotext else { throw IngestError.pdftotextMissing }
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-pdf-\(UUID().uuidString).txt")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "askdocs-pdf-\(UUID().uuidString).txt")
         defer { try? FileManager.default.removeItem(at: output) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: pdftotext)

@@ -116,17 +116,56 @@ public enum LanguageDetector {
     /// Frequent function words per Latin-script language (distinctive ones; shared words such as "a" are left out).
     static let functionWords: [(String, Set<String>)] = [
         ("en", ["the", "and", "of", "to", "is", "in", "that", "it", "was", "for", "with", "as", "are", "this", "by"]),
-        ("de", ["der", "die", "und", "das", "ist", "nicht", "mit", "den", "ein", "eine", "auf", "sich", "dem", "wird", "von"]),
+        (
+            "de",
+            [
+                "der", "die", "und", "das", "ist", "nicht", "mit", "den", "ein", "eine", "auf", "sich", "dem", "wird",
+                "von",
+            ]
+        ),
         ("es", ["el", "los", "las", "del", "que", "y", "en", "es", "por", "una", "con", "para", "se", "su", "más"]),
-        ("fr", ["le", "les", "des", "et", "est", "une", "du", "dans", "pour", "qui", "pas", "au", "sur", "avec", "sont"]),
-        ("it", ["il", "di", "che", "è", "gli", "della", "per", "non", "sono", "una", "nel", "alla", "anche", "delle", "lo"]),
+        (
+            "fr",
+            ["le", "les", "des", "et", "est", "une", "du", "dans", "pour", "qui", "pas", "au", "sur", "avec", "sont"]
+        ),
+        (
+            "it",
+            [
+                "il", "di", "che", "è", "gli", "della", "per", "non", "sono", "una", "nel", "alla", "anche", "delle",
+                "lo",
+            ]
+        ),
         ("pt", ["o", "os", "da", "do", "que", "não", "em", "uma", "para", "com", "dos", "das", "é", "ao", "foi"]),
-        ("nl", ["de", "het", "een", "en", "van", "is", "niet", "dat", "op", "te", "zijn", "voor", "met", "ook", "wordt"]),
-        ("tr", ["ve", "bir", "bu", "için", "ile", "da", "de", "olarak", "olan", "daha", "çok", "gibi", "ise", "kadar", "ve"]),
-        ("vi", ["của", "và", "là", "có", "các", "được", "trong", "những", "một", "cho", "không", "với", "này", "người", "đã"]),
+        (
+            "nl",
+            ["de", "het", "een", "en", "van", "is", "niet", "dat", "op", "te", "zijn", "voor", "met", "ook", "wordt"]
+        ),
+        (
+            "tr",
+            [
+                "ve", "bir", "bu", "için", "ile", "da", "de", "olarak", "olan", "daha", "çok", "gibi", "ise", "kadar",
+                "ve",
+            ]
+        ),
+        (
+            "vi",
+            [
+                "của", "và", "là", "có", "các", "được", "trong", "những", "một", "cho", "không", "với", "này", "người",
+                "đã",
+            ]
+        ),
         ("pl", ["i", "w", "nie", "się", "na", "że", "jest", "do", "z", "to", "jak", "od", "po", "przez", "dla"]),
-        ("sv", ["och", "att", "det", "som", "är", "för", "med", "av", "på", "inte", "den", "till", "har", "en", "ett"]),
-        ("id", ["yang", "dan", "di", "ini", "itu", "dengan", "untuk", "dari", "tidak", "dalam", "akan", "pada", "juga", "ke", "adalah"]),
+        (
+            "sv",
+            ["och", "att", "det", "som", "är", "för", "med", "av", "på", "inte", "den", "till", "har", "en", "ett"]
+        ),
+        (
+            "id",
+            [
+                "yang", "dan", "di", "ini", "itu", "dengan", "untuk", "dari", "tidak", "dalam", "akan", "pada", "juga",
+                "ke", "adalah",
+            ]
+        ),
     ]
 
     static func latinLanguage(of text: some StringProtocol) -> String? {

@@ -51,7 +51,8 @@ enum TextBreaks {
         var result: [(Int, Int32)] = []
         units.withUnsafeBufferPointer { buffer in
             var error = [CChar](repeating: 0, count: 64)
-            guard let iterator = cicu_break_open(kind, locale, buffer.baseAddress, Int32(buffer.count), &error, 64) else {
+            guard let iterator = cicu_break_open(kind, locale, buffer.baseAddress, Int32(buffer.count), &error, 64)
+            else {
                 return
             }
             defer { cicu_break_close(iterator) }

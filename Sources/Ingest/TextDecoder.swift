@@ -57,7 +57,8 @@ public enum TextDecoder {
         }
         if let bigEndian = utf16WithoutBOM(b) {
             var decoded = decodeUTF16(b, bigEndian: bigEndian)
-            decoded.warnings.insert("no byte order mark; detected \(decoded.encoding.rawValue) from its zero bytes", at: 0)
+            decoded.warnings.insert(
+                "no byte order mark; detected \(decoded.encoding.rawValue) from its zero bytes", at: 0)
             return decoded
         }
         return decodeUTF8(b, declaredCharset: declaredCharset)
@@ -75,7 +76,9 @@ public enum TextDecoder {
             var controls = 0
             for byte in sample {
                 if byte == 0 { return true }
-                if byte < 0x20, byte != 9, byte != 10, byte != 13, byte != 12, byte != 11, byte != 0x1B { controls += 1 }
+                if byte < 0x20, byte != 9, byte != 10, byte != 13, byte != 12, byte != 11, byte != 0x1B {
+                    controls += 1
+                }
             }
             return sample.count > 0 && controls * 10 > sample.count
         }
@@ -116,7 +119,8 @@ public enum TextDecoder {
                 warnings: ["decoded as Windows-1252 (declared charset \(declared))"])
         }
         if scan.validMultibyteSequences > 0, scan.invalidSequences <= scan.validMultibyteSequences {
-            let warning = "\(scan.invalidSequences) invalid UTF-8 sequence\(scan.invalidSequences == 1 ? "" : "s") "
+            let warning =
+                "\(scan.invalidSequences) invalid UTF-8 sequence\(scan.invalidSequences == 1 ? "" : "s") "
                 + "replaced with U+FFFD (first at byte \(scan.firstInvalidOffset))"
             return DecodedText(text: String(decoding: b, as: UTF8.self), encoding: .utf8, warnings: [warning])
         }
@@ -146,7 +150,8 @@ public enum TextDecoder {
         units.reserveCapacity(b.count / 2)
         var index = 0
         while index + 1 < b.count {
-            units.append(bigEndian ? UInt16(b[index]) << 8 | UInt16(b[index + 1]) : UInt16(b[index + 1]) << 8 | UInt16(b[index]))
+            units.append(
+                bigEndian ? UInt16(b[index]) << 8 | UInt16(b[index + 1]) : UInt16(b[index + 1]) << 8 | UInt16(b[index]))
             index += 2
         }
         var warnings: [String] = []
@@ -154,7 +159,9 @@ public enum TextDecoder {
         var position = 0
         while position < units.count {
             let unit = units[position]
-            if (0xD800...0xDBFF).contains(unit), position + 1 < units.count, (0xDC00...0xDFFF).contains(units[position + 1]) {
+            if (0xD800...0xDBFF).contains(unit), position + 1 < units.count,
+                (0xDC00...0xDFFF).contains(units[position + 1])
+            {
                 position += 2
                 continue
             }
@@ -173,10 +180,13 @@ public enum TextDecoder {
         var invalid = 0
         var index = 0
         while index + 3 < b.count {
-            let value = bigEndian
+            let value =
+                bigEndian
                 ? UInt32(b[index]) << 24 | UInt32(b[index + 1]) << 16 | UInt32(b[index + 2]) << 8 | UInt32(b[index + 3])
                 : UInt32(b[index + 3]) << 24 | UInt32(b[index + 2]) << 16 | UInt32(b[index + 1]) << 8 | UInt32(b[index])
-            if let scalar = Unicode.Scalar(value) { scalars.append(scalar) } else {
+            if let scalar = Unicode.Scalar(value) {
+                scalars.append(scalar)
+            } else {
                 scalars.append("\u{FFFD}")
                 invalid += 1
             }
@@ -185,7 +195,8 @@ public enum TextDecoder {
         var warnings: [String] = []
         if invalid > 0 { warnings.append("\(invalid) invalid UTF-32 code points replaced with U+FFFD") }
         if b.count % 4 != 0 { warnings.append("UTF-32 text length is not a multiple of 4; trailing bytes ignored") }
-        return DecodedText(text: String(scalars), encoding: bigEndian ? .utf32BigEndian : .utf32LittleEndian, warnings: warnings)
+        return DecodedText(
+            text: String(scalars), encoding: bigEndian ? .utf32BigEndian : .utf32LittleEndian, warnings: warnings)
     }
 }
 

@@ -38,6 +38,10 @@ public struct UTF8LengthTokenCounter: TokenCounter {
 /// Adapter point: the XLM-R tokenizer gives the measured-best terms for scripts without spaces, its piece ids
 /// rendered as ASCII words: `tokenizer.encode(text, addSpecialTokens: false).ids.map { "p\($0)" }`.
 public protocol SearchTermizer: Sendable {
+    /// Names the kind of terms (for example `xlmr-pieces`), stored with an index so that queries are made the same
+    /// way as its chunks were; change it whenever the terms of the same text change.
+    var identifier: String { get }
+
     /// The terms of `text`, in order, repeats kept (BM25 counts them).
     func terms(_ text: String) -> [String]
 }
@@ -48,10 +52,15 @@ public struct WordTermizer: SearchTermizer {
     /// Creates the termizer.
     public init() {}
 
+    /// `icu-words-lowercase-v1`.
+    public var identifier: String { "icu-words-lowercase-v1" }
+
     /// The lowercased ICU words of `text`.
     public func terms(_ text: String) -> [String] {
-        TextBreaks.spans(CICU_BREAK_WORD, locale: "", in: text, from: text.startIndex, to: text.endIndex, startOffset: 0)
-            .filter { $0.status >= 100 }
-            .map { String(text.unicodeScalars[$0.lower..<$0.upper]).lowercased() }
+        TextBreaks.spans(
+            CICU_BREAK_WORD, locale: "", in: text, from: text.startIndex, to: text.endIndex, startOffset: 0
+        )
+        .filter { $0.status >= 100 }
+        .map { String(text.unicodeScalars[$0.lower..<$0.upper]).lowercased() }
     }
 }

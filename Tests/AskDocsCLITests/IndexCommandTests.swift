@@ -61,7 +61,8 @@ struct IndexCommandTests {
         let report = try IndexJSON(first.standardOutput)
         #expect(report.int("documents_added") == 9)
         #expect(report.int("documents_unchanged") == 0)
-        #expect(report.issues("documents_skipped").isEmpty)
+        #expect(report.int("documents_skipped") == 0)
+        #expect(report.issues("skipped").isEmpty)
         #expect(report.issues("documents_failed").isEmpty)
         #expect((report.int("chunks_added") ?? 0) >= 9)
         #expect(report.object["seconds"] is Double)
@@ -82,8 +83,12 @@ struct IndexCommandTests {
         #expect(result.status == 0)
         #expect(result.standardOutput.hasPrefix("Indexed 2 files into \(db) in "))
         #expect(result.standardOutput.contains("2 added, 0 updated, 0 unchanged, 0 skipped, 0 failed"))
-        let excluded = try AskDocsProcess.run(["index", Self.sample, "--db", workspace.path("db2.sqlite"), "--exclude", "*.txt", "--json"])
-        #expect(try IndexJSON(excluded.standardOutput).int("documents_added") == 4, "rhine.md, kaffee.html and the two records of rios.jsonl")
+        let excluded = try AskDocsProcess.run([
+            "index", Self.sample, "--db", workspace.path("db2.sqlite"), "--exclude", "*.txt", "--json",
+        ])
+        #expect(
+            try IndexJSON(excluded.standardOutput).int("documents_added") == 4,
+            "rhine.md, kaffee.html and the two records of rios.jsonl")
     }
 
     @Test("a path that does not exist is a one-line error and a non-zero exit")
@@ -121,7 +126,9 @@ struct IndexCommandTests {
         let output = out.fileHandleForReading.readDataToEndOfFile()
         let error = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self)
+        )
     }
 
     @Test("unreadable files and folders are reported as failures (as root, with the DAC override capabilities dropped)")
@@ -130,17 +137,27 @@ struct IndexCommandTests {
         try workspace.write("docs/ok.txt", "Readable.")
         try workspace.write("docs/secret.txt", "Not readable.")
         try workspace.write("docs/locked/inside.txt", "Not listable.")
+        try Data([0x7F, 0x45, 0x4C, 0x46, 0, 0, 0, 0]).write(
+            to: URL(fileURLWithPath: workspace.path("docs/program.bin")))
         #expect(chmod(workspace.path("docs/secret.txt"), 0) == 0)
         #expect(chmod(workspace.path("docs/locked"), 0) == 0)
         // Root reads anything through CAP_DAC_OVERRIDE; setpriv drops it (and CAP_DAC_READ_SEARCH) for the command.
         let launcher = geteuid() == 0 ? ["/usr/bin/setpriv", "--bounding-set", "-dac_override,-dac_read_search"] : []
         let result = try Self.run(
-            launcher + [AskDocsProcess.executable.path, "index", workspace.path("docs"), "--db", workspace.path("db.sqlite"), "--json"])
+            launcher + [
+                AskDocsProcess.executable.path, "index", workspace.path("docs"), "--db", workspace.path("db.sqlite"),
+                "--json",
+            ])
         #expect(result.status == 0, "\(result.error)")
         let report = try IndexJSON(result.output)
         #expect(report.int("documents_added") == 1)
-        let failed = Dictionary(uniqueKeysWithValues: report.issues("documents_failed").map { (($0.path as NSString).lastPathComponent, $0.reason) })
+        let failed = Dictionary(
+            uniqueKeysWithValues: report.issues("documents_failed").map {
+                (($0.path as NSString).lastPathComponent, $0.reason)
+            })
         #expect(failed == ["secret.txt": "permission denied", "locked": "cannot list folder: permission denied"])
+        #expect(report.int("documents_skipped") == 1)
+        #expect(report.issues("skipped").map(\.reason) == ["binary file (not text)"])
     }
 
     @Test("kill -9 at several moments leaves only whole documents; the next run completes the index")
@@ -170,7 +187,8 @@ struct IndexCommandTests {
         let reference = try AskDocsProcess.run(["index", workspace.path("corpus"), "--db", referenceDB, "--json"])
         let fullSeconds = Date().timeIntervalSince(started)
         #expect(reference.status == 0)
-        let expected = try Dictionary(uniqueKeysWithValues: DocumentStore(path: referenceDB).allDocuments().map { ($0.key, $0.chunkCount) })
+        let expected = try Dictionary(
+            uniqueKeysWithValues: DocumentStore(path: referenceDB).allDocuments().map { ($0.key, $0.chunkCount) })
         #expect(expected.count > files)
 
         let db = workspace.path("killed.sqlite")
@@ -195,7 +213,8 @@ struct IndexCommandTests {
             if documents > 0 && documents < expected.count { partialIndexes += 1 }
             #expect(try store.integrityProblems().isEmpty, "after a kill at \(fraction)")
             for document in try store.allDocuments() {
-                #expect(expected[document.key] == document.chunkCount, "\(document.key) has \(document.chunkCount) chunks")
+                #expect(
+                    expected[document.key] == document.chunkCount, "\(document.key) has \(document.chunkCount) chunks")
                 #expect(try store.chunks(documentID: document.id).count == expected[document.key])
             }
         }

@@ -32,11 +32,17 @@ final class Workspace: @unchecked Sendable {
     }
 
     func indexer(counterBudget: Int = 316) -> Indexer {
-        Indexer(store: store, chunker: Chunker(counter: UTF8LengthTokenCounter(), configuration: ChunkerConfiguration(tokenBudget: counterBudget)))
+        Indexer(
+            store: store,
+            chunker: Chunker(
+                counter: UTF8LengthTokenCounter(), configuration: ChunkerConfiguration(tokenBudget: counterBudget)))
     }
 
-    func run(_ paths: [String]? = nil, include: [String] = [], exclude: [String] = [], indexer: Indexer? = nil) throws -> IndexReport {
-        try (indexer ?? self.indexer()).run(IndexRequest(paths: paths ?? [path("docs")], include: include, exclude: exclude))
+    func run(_ paths: [String]? = nil, include: [String] = [], exclude: [String] = [], indexer: Indexer? = nil) throws
+        -> IndexReport
+    {
+        try (indexer ?? self.indexer()).run(
+            IndexRequest(paths: paths ?? [path("docs")], include: include, exclude: exclude))
     }
 
     /// Source paths (relative to the workspace) of every stored document, sorted.
@@ -70,6 +76,10 @@ struct IndexerTests {
         #expect(second.documentsAdded == 0 && second.documentsUpdated == 0 && second.chunksAdded == 0)
         #expect(second.documentsUnchanged == 9)
         #expect(try workspace.store.counts().documents == 9)
+        // A file named on its own and inside its folder is indexed once, without a note; reading counts its bytes.
+        let both = try Workspace().run([Self.sampleCorpus + "/rhine.md", Self.sampleCorpus])
+        #expect(both.documentsAdded == 9 && both.documentsSkipped.isEmpty)
+        #expect(second.bytesRead == first.bytesRead && first.bytesRead > 2000)
         // BM25 over the default word terms finds the Rhine chunk.
         let hits = try workspace.store.search(terms: WordTermizer().terms("Which river flows through Basel?"), limit: 1)
         #expect(try workspace.store.chunks(ids: hits.map(\.chunkID)).first?.sourcePath.hasSuffix("rhine.md") == true)
@@ -107,12 +117,15 @@ struct IndexerTests {
         try workspace.write("docs/sub/file.txt", "A file.")
         try FileManager.default.createSymbolicLink(atPath: workspace.path("docs/sub/loop"), withDestinationPath: "..")
         try FileManager.default.createSymbolicLink(atPath: workspace.path("docs/self"), withDestinationPath: ".")
-        try FileManager.default.createSymbolicLink(atPath: workspace.path("docs/broken.txt"), withDestinationPath: "missing.txt")
-        try FileManager.default.createSymbolicLink(atPath: workspace.path("docs/alias.txt"), withDestinationPath: "sub/file.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: workspace.path("docs/broken.txt"), withDestinationPath: "missing.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: workspace.path("docs/alias.txt"), withDestinationPath: "sub/file.txt")
         #expect(mkfifo(workspace.path("docs/pipe.txt"), 0o644) == 0)
         let report = try workspace.run()
         #expect(try workspace.storedPaths() == ["docs/sub/file.txt"])
-        let reasons = Dictionary(uniqueKeysWithValues: report.documentsSkipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
+        let reasons = Dictionary(
+            uniqueKeysWithValues: report.documentsSkipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
         #expect(reasons["broken.txt"] == "broken symbolic link")
         #expect(reasons["pipe.txt"] == "not a regular file (named pipe)")
         #expect(reasons["file.txt"]?.hasPrefix("same file as") == true)
@@ -127,11 +140,16 @@ struct IndexerTests {
         try workspace.write("docs/1.txt", "First.")
         try workspace.write("docs/2.txt", "Second.")
         var indexer = workspace.indexer()
+        // One file at a time, so that 1.txt is read before 2.txt.
+        indexer.concurrency = 1
         let second = workspace.path("docs/2.txt")
-        indexer.afterRead = { path in if path.hasSuffix("/1.txt") { try? FileManager.default.removeItem(atPath: second) } }
+        indexer.afterRead = { path in
+            if path.hasSuffix("/1.txt") { try? FileManager.default.removeItem(atPath: second) }
+        }
         let report = try workspace.run([workspace.path("docs"), workspace.path("nowhere")], indexer: indexer)
         #expect(report.documentsAdded == 1)
-        #expect(report.documentsFailed.map(\.reason).sorted() == ["No such file or directory", "no such file or directory"])
+        #expect(
+            report.documentsFailed.map(\.reason).sorted() == ["No such file or directory", "no such file or directory"])
     }
 
     @Test("changed files replace their documents; a JSON Lines file that lost a record loses the document")
@@ -146,10 +164,28 @@ struct IndexerTests {
         #expect(report.documentsAdded == 0)
         #expect(report.documentsUpdated == 2)
         #expect(report.documentsUnchanged == 0)
-        let texts = try workspace.store.allDocuments().map { try workspace.store.text(ofDocument: $0.id) ?? "" }.sorted()
+        let texts = try workspace.store.allDocuments().map { try workspace.store.text(ofDocument: $0.id) ?? "" }
+            .sorted()
         #expect(texts == ["The second version, changed.", "Two, edited."])
         #expect(try workspace.store.search(terms: ["first"], limit: 5).isEmpty)
         #expect(try workspace.store.integrityProblems().isEmpty)
+    }
+
+    @Test("a file that becomes empty loses its documents; a JSON Lines file that turns invalid keeps them")
+    func fileEmptied() throws {
+        let workspace = try Workspace()
+        try workspace.write("docs/a.txt", "Some text.")
+        try workspace.write("docs/r.jsonl", "{\"id\":\"1\",\"text\":\"One.\"}\n")
+        _ = try workspace.run()
+        try workspace.write("docs/a.txt", "")
+        try workspace.write("docs/r.jsonl", "{broken\n")
+        let report = try workspace.run()
+        #expect(report.documentsSkipped.map(\.reason) == ["no text; its earlier documents were removed from the index"])
+        #expect(
+            report.documentsFailed.map(\.reason) == [
+                "no valid JSON Lines record (line 1: not valid JSON; line skipped)"
+            ])
+        #expect(try workspace.storedPaths() == ["docs/r.jsonl"])
     }
 
     @Test("a file that changes while being read is read again; one that keeps changing fails")
@@ -171,10 +207,14 @@ struct IndexerTests {
         let counter = LockedCounter()
         always.afterRead = { readPath in
             let count = counter.next()
-            try? Data("Version \(count) \(String(repeating: "x", count: count))".utf8).write(to: URL(fileURLWithPath: readPath))
+            try? Data("Version \(count) \(String(repeating: "x", count: count))".utf8).write(
+                to: URL(fileURLWithPath: readPath))
         }
         let failing = try workspace.run(indexer: always)
-        #expect(failing.documentsFailed.map(\.reason) == ["file changed while being read (twice); index it again when it is stable"])
+        #expect(
+            failing.documentsFailed.map(\.reason) == [
+                "file changed while being read (twice); index it again when it is stable"
+            ])
         #expect(try workspace.store.text(ofDocument: document.id) == "After the change, longer.")
     }
 
@@ -185,7 +225,8 @@ struct IndexerTests {
         try workspace.write("docs/long.txt", long)
         try workspace.write("docs/other.txt", "Another file.")
         _ = try workspace.run(indexer: workspace.indexer(counterBudget: 40))
-        let before = try #require(try workspace.store.documents(sourcePath: FileWalker.realPath(workspace.path("docs/long.txt"))!).first)
+        let before = try #require(
+            try workspace.store.documents(sourcePath: FileWalker.realPath(workspace.path("docs/long.txt"))!).first)
         #expect(before.chunkCount > 5)
 
         try workspace.write("docs/long.txt", long.replacingOccurrences(of: "first", with: "second"))
@@ -196,7 +237,8 @@ struct IndexerTests {
             if (path.hasSuffix("long.txt") || path.hasSuffix("new.txt")) && ordinal == 3 { throw Interrupted() }
         }
         let report = try workspace.run(indexer: failing)
-        #expect(report.documentsFailed.map { ($0.path as NSString).lastPathComponent }.sorted() == ["long.txt", "new.txt"])
+        #expect(
+            report.documentsFailed.map { ($0.path as NSString).lastPathComponent }.sorted() == ["long.txt", "new.txt"])
         #expect(report.documentsFailed.allSatisfy { $0.reason == "interrupted for the test" })
         #expect(report.documentsUpdated == 1)
         let after = try #require(try workspace.store.document(id: before.id))
@@ -209,21 +251,71 @@ struct IndexerTests {
     @Test("mixed encodings are decoded, repairs are reported, and HTML scripts never reach the index")
     func encodingsAndHTML() throws {
         let workspace = try Workspace()
-        try workspace.write("docs/utf16.txt", Data([0xFF, 0xFE] + "Grüße aus Köln".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }))
-        try workspace.write("docs/latin1.txt", Data(Array("Caf".utf8) + [0xE9, 0x20] + Array("cr".utf8) + [0xE8] + Array("me".utf8)))
+        try workspace.write(
+            "docs/utf16.txt",
+            Data([0xFF, 0xFE] + "Grüße aus Köln".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }))
+        try workspace.write(
+            "docs/latin1.txt", Data(Array("Caf".utf8) + [0xE9, 0x20] + Array("cr".utf8) + [0xE8] + Array("me".utf8)))
         try workspace.write("docs/broken.txt", Data(Array("Grüße ".utf8) + [0xFF, 0xFE, 0x41] + Array(" Welt".utf8)))
-        try workspace.write("docs/page.html", "<html><head><script>secretScript()</script></head><body><p>Visible words</p></body></html>")
+        try workspace.write(
+            "docs/page.html",
+            "<html><head><script>secretScript()</script></head><body><p>Visible words</p></body></html>")
         try workspace.write("docs/empty.txt", "")
         try workspace.write("docs/image.txt", Data([0x89, 0x50, 0x4E, 0x47, 0x00, 0x00]))
         let report = try workspace.run()
         #expect(report.documentsAdded == 4)
         let texts = try Set(workspace.store.allDocuments().map { try workspace.store.text(ofDocument: $0.id) ?? "" })
         #expect(texts == ["Grüße aus Köln", "Café crème", "Grüße \u{FFFD}\u{FFFD}A Welt", "Visible words"])
-        #expect(report.warnings.map { ($0.path as NSString).lastPathComponent }.sorted() == ["broken.txt", "latin1.txt"])
+        #expect(
+            report.warnings.map { ($0.path as NSString).lastPathComponent }.sorted() == ["broken.txt", "latin1.txt"])
         #expect(report.warnings.contains { $0.reason.contains("2 invalid UTF-8 sequences replaced with U+FFFD") })
-        let skipped = Dictionary(uniqueKeysWithValues: report.documentsSkipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
+        let skipped = Dictionary(
+            uniqueKeysWithValues: report.documentsSkipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
         #expect(skipped == ["empty.txt": "no text", "image.txt": "binary file (not text)"])
         #expect(try workspace.store.search(terms: ["secretscript"], limit: 5).isEmpty)
+    }
+
+    @Test("an index built with other search terms is refused, so queries and chunks always use the same terms")
+    func termsMismatch() throws {
+        struct PieceTermizer: SearchTermizer {
+            var identifier: String { "xlmr-pieces" }
+            func terms(_ text: String) -> [String] { text.split(separator: " ").map { "p\($0.count)" } }
+        }
+        let workspace = try Workspace()
+        try workspace.write("docs/a.txt", "Some words.")
+        _ = try workspace.run()
+        #expect(try workspace.store.setting(Indexer.termsSetting) == WordTermizer().identifier)
+        let other = Indexer(store: workspace.store, termizer: PieceTermizer())
+        #expect(throws: IndexerError.self) { try workspace.run(indexer: other) }
+        #expect(try workspace.store.counts().documents == 1)
+    }
+
+    @Test("files prepared on several threads are stored exactly as when prepared one at a time")
+    func concurrentPreparation() throws {
+        func index(concurrency: Int) throws -> [String] {
+            let workspace = try Workspace()
+            for file in 0..<40 {
+                let text = (0..<(file * 7 % 50 + 1)).map { "File \(file) sentence \($0) about rivers." }.joined(
+                    separator: " ")
+                try workspace.write("docs/\(file % 3)/\(file).txt", text)
+            }
+            try workspace.write(
+                "docs/r.jsonl", "{\"id\":\"a\",\"text\":\"Record a.\"}\n{\"id\":\"b\",\"text\":\"Record b.\"}")
+            var indexer = workspace.indexer(counterBudget: 24)
+            indexer.concurrency = concurrency
+            let report = try workspace.run(indexer: indexer)
+            #expect(report.documentsAdded == 42)
+            #expect(try workspace.store.integrityProblems().isEmpty)
+            let prefix = (FileWalker.realPath(workspace.root.path) ?? "") + "/"
+            return try workspace.store.allDocuments().flatMap { document in
+                try workspace.store.chunks(documentID: document.id).map {
+                    "\(document.key.dropFirst(prefix.count)) \($0.ordinal) \($0.startOffset) \($0.text)"
+                }
+            }
+        }
+        let serial = try index(concurrency: 1)
+        #expect(serial.count > 42)
+        #expect(try index(concurrency: 4) == serial)
     }
 
     @Test("a 6 MB text file streams into whole chunks; progress reaches the total")
@@ -246,6 +338,12 @@ struct IndexerTests {
         let last = try #require(updates.last)
         #expect(last.filesDone == 2 && last.filesTotal == 2 && last.bytesDone == last.bytesTotal)
         #expect(updates.first?.filesDone == 0)
+        // The large file reported progress while it was chunked, and progress never went backwards.
+        #expect(updates.contains { $0.filesDone < 2 && $0.bytesDone > 0 && $0.bytesDone < last.bytesTotal })
+        #expect(
+            zip(updates, updates.dropFirst()).allSatisfy {
+                $0.bytesDone <= $1.bytesDone && $0.chunksAdded <= $1.chunksAdded
+            })
         #expect(try workspace.store.integrityProblems().isEmpty)
     }
 }

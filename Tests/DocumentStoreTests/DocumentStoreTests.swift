@@ -16,7 +16,8 @@ struct DocumentStoreTests {
     @Test("creates the database folder, stores a document with its chunks, and reads them back")
     func roundTrip() throws {
         #expect(FileManager.default.fileExists(atPath: folder.path("nested/folder/store.sqlite")))
-        let ids = try store.replaceSource("/docs/a.txt", with: [StoreFixtures.entry("/docs/a.txt", ["Ünïcode 😀 text", "second chunk"])])
+        let ids = try store.replaceSource(
+            "/docs/a.txt", with: [StoreFixtures.entry("/docs/a.txt", ["Ünïcode 😀 text", "second chunk"])])
         let document = try #require(try store.document(id: ids[0]))
         #expect(document.key == "/docs/a.txt")
         #expect(document.chunkCount == 2)
@@ -151,13 +152,19 @@ struct DocumentStoreTests {
         for index in 0..<5 {
             try store.replaceSource(
                 "/docs/en/\(index).txt",
-                with: [StoreFixtures.entry("/docs/en/\(index).txt", ["river river river"], language: "en", modified: 1000)])
+                with: [
+                    StoreFixtures.entry("/docs/en/\(index).txt", ["river river river"], language: "en", modified: 1000)
+                ])
             try store.replaceSource(
                 "/docs/de/\(index).md",
-                with: [StoreFixtures.entry("/docs/de/\(index).md", ["river fluss"], language: "de", modified: 2000 + Double(index))])
+                with: [
+                    StoreFixtures.entry(
+                        "/docs/de/\(index).md", ["river fluss"], language: "de", modified: 2000 + Double(index))
+                ])
         }
         func paths(_ filter: SearchFilter, limit: Int = 3) throws -> [String] {
-            try store.chunks(ids: store.search(terms: ["river"], limit: limit, filter: filter).map(\.chunkID)).map(\.sourcePath)
+            try store.chunks(ids: store.search(terms: ["river"], limit: limit, filter: filter).map(\.chunkID)).map(
+                \.sourcePath)
         }
         let german = try paths(SearchFilter(languages: ["de"]))
         #expect(german.count == 3)
@@ -165,12 +172,32 @@ struct DocumentStoreTests {
         #expect(try paths(SearchFilter(pathPrefix: "/docs/de/")).count == 3)
         #expect(try paths(SearchFilter(pathPrefix: "/docs/de/")).allSatisfy { $0.hasPrefix("/docs/de/") })
         #expect(try paths(SearchFilter(pathGlob: "*.md"), limit: 10).count == 5)
-        #expect(try paths(SearchFilter(pathGlob: "/docs/en/[12].txt"), limit: 10).sorted() == ["/docs/en/1.txt", "/docs/en/2.txt"])
-        #expect(try paths(SearchFilter(modifiedAfter: Date(timeIntervalSince1970: 2002)), limit: 10).sorted() == ["/docs/de/3.md", "/docs/de/4.md"])
+        #expect(
+            try paths(SearchFilter(pathGlob: "/docs/en/[12].txt"), limit: 10).sorted() == [
+                "/docs/en/1.txt", "/docs/en/2.txt",
+            ])
+        #expect(
+            try paths(SearchFilter(modifiedAfter: Date(timeIntervalSince1970: 2002)), limit: 10).sorted() == [
+                "/docs/de/3.md", "/docs/de/4.md",
+            ])
         #expect(try paths(SearchFilter(languages: ["de", "en"]), limit: 10).count == 10)
         #expect(try paths(SearchFilter(pathPrefix: "/docs/de/", languages: ["en"])).isEmpty)
         // A prefix with GLOB or LIKE characters is a plain prefix.
         #expect(try paths(SearchFilter(pathPrefix: "/docs/%")).isEmpty)
+        // The same filter as a set of chunk ids, for dense search.
+        let germanIDs = try store.chunkIDs(matching: SearchFilter(languages: ["de"]))
+        #expect(germanIDs.count == 5)
+        #expect(try store.chunks(ids: Array(germanIDs)).allSatisfy { $0.language == "de" })
+        #expect(try store.chunkIDs(matching: .none).count == 10)
+    }
+
+    @Test("settings are stored once and read back")
+    func settings() throws {
+        #expect(try store.setting("search_terms") == nil)
+        #expect(try store.settingStoringIfAbsent("search_terms", "xlmr-pieces") == "xlmr-pieces")
+        #expect(try store.settingStoringIfAbsent("search_terms", "words") == "xlmr-pieces")
+        try store.setSetting("search_terms", to: "words")
+        #expect(try store.setting("search_terms") == "words")
     }
 
     @Test("the store can be shared across concurrent tasks")
@@ -179,7 +206,8 @@ struct DocumentStoreTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<8 {
                 group.addTask {
-                    try store.replaceSource("/t/\(index).txt", with: [StoreFixtures.entry("/t/\(index).txt", ["word \(index)", "word"])])
+                    try store.replaceSource(
+                        "/t/\(index).txt", with: [StoreFixtures.entry("/t/\(index).txt", ["word \(index)", "word"])])
                     _ = try store.search(terms: ["word"], limit: 5)
                 }
             }

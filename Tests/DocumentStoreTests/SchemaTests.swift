@@ -10,7 +10,7 @@ struct SchemaTests {
         let folder = try TemporaryDirectory()
         let store = try DocumentStore(path: folder.path("a.sqlite"))
         #expect(try store.schemaVersion() == Schema.currentVersion)
-        #expect(Schema.currentVersion == 2)
+        #expect(Schema.currentVersion == 3)
     }
 
     @Test("a version 1 database (no FTS index) is upgraded and its existing chunks become searchable")
@@ -20,17 +20,20 @@ struct SchemaTests {
         do {
             let old = try DocumentStore(path: path, schemaVersion: 1)
             #expect(try old.schemaVersion() == 1)
-            try old.replaceSource("/docs/a.txt", with: [(StoreFixtures.document("/docs/a.txt"), StoreFixtures.chunks(["rhine basel", "alps"]))])
+            try old.replaceSource(
+                "/docs/a.txt",
+                with: [(StoreFixtures.document("/docs/a.txt"), StoreFixtures.chunks(["rhine basel", "alps"]))])
             // The v1 schema has no FTS table yet.
             #expect(throws: DatabaseError.self) { try old.search(terms: ["rhine"], limit: 5) }
         }
         let upgraded = try DocumentStore(path: path)
-        #expect(try upgraded.schemaVersion() == 2)
+        #expect(try upgraded.schemaVersion() == 3)
+        #expect(try upgraded.setting("terms") == nil)
         let hits = try upgraded.search(terms: ["rhine"], limit: 5)
         #expect(hits.count == 1)
         #expect(try upgraded.chunks(ids: hits.map(\.chunkID)).first?.text == "rhine basel")
         // Opening again changes nothing.
-        #expect(try DocumentStore(path: path).schemaVersion() == 2)
+        #expect(try DocumentStore(path: path).schemaVersion() == 3)
     }
 
     @Test("a database from a newer askdocs is refused with a clear message")

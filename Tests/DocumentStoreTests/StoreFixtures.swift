@@ -9,7 +9,8 @@ enum StoreFixtures {
         text: String? = nil
     ) -> NewDocument {
         NewDocument(
-            key: key ?? path, sourcePath: path, contentHash: hash, size: 10, modifiedAt: Date(timeIntervalSince1970: modified),
+            key: key ?? path, sourcePath: path, contentHash: hash, size: 10,
+            modifiedAt: Date(timeIntervalSince1970: modified),
             format: "text", language: language, script: "Latin", title: "Title of \(path)", text: text ?? "")
     }
 
@@ -26,10 +27,14 @@ enum StoreFixtures {
     }
 
     /// A document whose text is the chunks joined, so offsets slice back.
-    static func entry(_ path: String, _ texts: [String], key: String? = nil, hash: String = "h1", language: String? = "en",
-        modified: Double = 1000) -> (document: NewDocument, chunks: [NewChunk])
-    {
-        (document(path, key: key, hash: hash, language: language, modified: modified, text: texts.joined(separator: " ")),
-            chunks(texts))
+    static func entry(
+        _ path: String, _ texts: [String], key: String? = nil, hash: String = "h1", language: String? = "en",
+        modified: Double = 1000
+    ) -> (document: NewDocument, chunks: [NewChunk]) {
+        (
+            document(
+                path, key: key, hash: hash, language: language, modified: modified, text: texts.joined(separator: " ")),
+            chunks(texts)
+        )
     }
 }

@@ -17,7 +17,9 @@ struct ChunkerTests {
         var previousStart = -1
         for (index, chunk) in chunks.enumerated() {
             #expect(chunk.ordinal == index, "\(sourceContext)")
-            #expect(chunk.startOffset < chunk.endOffset && chunk.endOffset <= scalars.count, "\(sourceContext) chunk \(index)")
+            #expect(
+                chunk.startOffset < chunk.endOffset && chunk.endOffset <= scalars.count,
+                "\(sourceContext) chunk \(index)")
             guard chunk.startOffset < chunk.endOffset, chunk.endOffset <= scalars.count else { continue }
             var slice = String.UnicodeScalarView()
             slice.append(contentsOf: scalars[chunk.startOffset..<chunk.endOffset])
@@ -44,19 +46,30 @@ struct ChunkerTests {
     @Test("sentences are packed greedily up to the budget, with one sentence of overlap")
     func packing() {
         let text = "One two three. Four five six. Seven eight nine. Ten eleven twelve."
-        let chunker = Chunker(counter: WordCounter(), configuration: ChunkerConfiguration(tokenBudget: 7, overlapSentences: 1))
+        let chunker = Chunker(
+            counter: WordCounter(), configuration: ChunkerConfiguration(tokenBudget: 7, overlapSentences: 1))
         let chunks = chunker.chunks(of: text)
-        #expect(chunks.map(\.text) == ["One two three. Four five six.", "Four five six. Seven eight nine.", "Seven eight nine. Ten eleven twelve."])
+        #expect(
+            chunks.map(\.text) == [
+                "One two three. Four five six.", "Four five six. Seven eight nine.",
+                "Seven eight nine. Ten eleven twelve.",
+            ])
         #expect(chunks.map(\.tokenCount) == [6, 6, 6])
         Self.checkChunks(chunks, of: text, budget: 7)
-        let noOverlap = Chunker(counter: WordCounter(), configuration: ChunkerConfiguration(tokenBudget: 7, overlapSentences: 0))
-        #expect(noOverlap.chunks(of: text).map(\.text) == ["One two three. Four five six.", "Seven eight nine. Ten eleven twelve."])
+        let noOverlap = Chunker(
+            counter: WordCounter(), configuration: ChunkerConfiguration(tokenBudget: 7, overlapSentences: 0))
+        #expect(
+            noOverlap.chunks(of: text).map(\.text) == [
+                "One two three. Four five six.", "Seven eight nine. Ten eleven twelve.",
+            ])
     }
 
     @Test("overlap is dropped when it would leave no room for the next sentence")
     func overlapMakesRoom() {
         let text = "A b c d. E f g h i j."
-        let chunks = Chunker(counter: WordCounter(), configuration: ChunkerConfiguration(tokenBudget: 6, overlapSentences: 1)).chunks(of: text)
+        let chunks = Chunker(
+            counter: WordCounter(), configuration: ChunkerConfiguration(tokenBudget: 6, overlapSentences: 1)
+        ).chunks(of: text)
         #expect(chunks.map(\.text) == ["A b c d.", "E f g h i j."])
     }
 
@@ -64,13 +77,18 @@ struct ChunkerTests {
     func longSentence() {
         let words = (1...50).map { "word\($0)" }
         let text = "Short one. " + words.joined(separator: " ") + ". Tail."
-        let chunks = Chunker(counter: WordCounter(), configuration: ChunkerConfiguration(tokenBudget: 8, overlapSentences: 0)).chunks(of: text)
+        let chunks = Chunker(
+            counter: WordCounter(), configuration: ChunkerConfiguration(tokenBudget: 8, overlapSentences: 0)
+        ).chunks(of: text)
         Self.checkChunks(chunks, of: text, budget: 8)
         Self.checkCoverage(chunks, of: text)
         // Every cut falls between words.
         for chunk in chunks {
             #expect(!chunk.text.hasPrefix("ord"))
-            #expect(chunk.text.split(separator: " ").allSatisfy { $0.hasPrefix("word") || ["Short", "one.", "Tail."].contains($0) || $0.hasSuffix(".") })
+            #expect(
+                chunk.text.split(separator: " ").allSatisfy {
+                    $0.hasPrefix("word") || ["Short", "one.", "Tail."].contains($0) || $0.hasSuffix(".")
+                })
         }
     }
 
@@ -78,13 +96,18 @@ struct ChunkerTests {
     func longWord() {
         let text = String(repeating: "x😀", count: 400) + "e\u{301}" + String(repeating: "y", count: 300)
         let budget = 50
-        let chunks = Chunker(counter: UTF8LengthTokenCounter(), configuration: ChunkerConfiguration(tokenBudget: budget)).chunks(of: text)
+        let chunks = Chunker(
+            counter: UTF8LengthTokenCounter(), configuration: ChunkerConfiguration(tokenBudget: budget)
+        ).chunks(of: text)
         #expect(chunks.count > 5)
         Self.checkChunks(chunks, of: text, budget: budget)
         Self.checkCoverage(chunks, of: text)
         // Without overlap the pieces are the word, cut; nothing lost or repeated.
-        let pieces = Chunker(counter: UTF8LengthTokenCounter(), configuration: ChunkerConfiguration(tokenBudget: budget, overlapSentences: 0))
-            .chunks(of: text)
+        let pieces = Chunker(
+            counter: UTF8LengthTokenCounter(),
+            configuration: ChunkerConfiguration(tokenBudget: budget, overlapSentences: 0)
+        )
+        .chunks(of: text)
         #expect(pieces.map(\.text).joined() == text, "pieces do not join back to the word")
         #expect(zip(pieces, pieces.dropFirst()).allSatisfy { $0.endOffset == $1.startOffset })
     }
@@ -92,7 +115,9 @@ struct ChunkerTests {
     @Test("offsets are Unicode scalar offsets, not UTF-16 or bytes")
     func scalarOffsets() {
         let text = "😀😀 Erster Satz. Zweiter Satz 中文。"
-        let chunks = Chunker(counter: WordCounter(), configuration: ChunkerConfiguration(tokenBudget: 3, overlapSentences: 0)).chunks(of: text)
+        let chunks = Chunker(
+            counter: WordCounter(), configuration: ChunkerConfiguration(tokenBudget: 3, overlapSentences: 0)
+        ).chunks(of: text)
         #expect(chunks.map(\.text) == ["😀😀 Erster Satz.", "Zweiter Satz 中文。"])
         // 😀 is one scalar (two UTF-16 units, four bytes).
         #expect(chunks.map(\.startOffset) == [0, 16])
@@ -135,7 +160,9 @@ struct ChunkerTests {
         Self.checkCoverage(chunks, of: text)
     }
 
-    @Test("all 11 XQuAD languages: every article written as a file, read back and chunked, slices back exactly", arguments: IngestFixtures.xquadLanguages)
+    @Test(
+        "all 11 XQuAD languages: every article written as a file, read back and chunked, slices back exactly",
+        arguments: IngestFixtures.xquadLanguages)
     func xquad(language: String) throws {
         let folder = try IngestFixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -143,7 +170,8 @@ struct ChunkerTests {
         #expect(articles.count == 48)
         // Small windows and budget stress window borders and packing; the full set stays fast in debug.
         let chunker = Chunker(
-            counter: UTF8LengthTokenCounter(), configuration: ChunkerConfiguration(tokenBudget: 64, overlapSentences: 1, windowScalars: 2048))
+            counter: UTF8LengthTokenCounter(),
+            configuration: ChunkerConfiguration(tokenBudget: 64, overlapSentences: 1, windowScalars: 2048))
         var total = 0
         for (index, article) in articles.enumerated() {
             let path = folder.appendingPathComponent("\(index).txt").path

@@ -8,7 +8,8 @@ struct DocumentReaderTests {
     @Test(
         "every sample file reads with the right format, title and language",
         arguments: [
-            ("changjiang.txt", DocumentFormat.text, nil as String?, "zh"), ("kaffee.html", .html, "Kaffee in Wien", "de"),
+            ("changjiang.txt", DocumentFormat.text, nil as String?, "zh"),
+            ("kaffee.html", .html, "Kaffee in Wien", "de"),
             ("rhine.md", .markdown, "The Rhine", "en"), ("volga.txt", .text, nil, "ru"),
             ("chaophraya.txt", .text, nil, "th"),
         ])
@@ -39,13 +40,17 @@ struct DocumentReaderTests {
         #expect(throws: IngestError.noText) { try reader.read(Data(), path: "empty.txt") }
         #expect(throws: IngestError.noText) { try reader.read(Data(" \n\t\n".utf8), path: "blank.md") }
         #expect(throws: IngestError.noText) { try reader.read(Data("<script>x()</script>".utf8), path: "s.html") }
-        #expect(throws: IngestError.binary) { try reader.read(Data([0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0x0D]), path: "img.txt") }
+        #expect(throws: IngestError.binary) {
+            try reader.read(Data([0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0x0D]), path: "img.txt")
+        }
         #expect(IngestError.binary.isSkip && IngestError.noText.isSkip)
     }
 
     @Test("an HTML page in Latin-1 that declares it decodes with the declaration")
     func htmlDeclaredCharset() throws {
-        let bytes = Array("<html><head><meta charset=\"iso-8859-1\"><title>Caf".utf8) + [0xE9] + Array("</title></head><body><p>Cr".utf8)
+        let bytes =
+            Array("<html><head><meta charset=\"iso-8859-1\"><title>Caf".utf8) + [0xE9]
+            + Array("</title></head><body><p>Cr".utf8)
             + [0xE8] + Array("me br".utf8) + [0xFB] + Array("l".utf8) + [0xE9] + Array("e</p></body></html>".utf8)
         let result = try DocumentReader().read(Data(bytes), path: "cafe.html")
         #expect(result.documents.first?.title == "Café")

@@ -22,7 +22,8 @@ struct HTMLReaderTests {
 
     @Test("numeric and named entities are decoded; unknown ones stay literal")
     func entities() {
-        let result = HTMLReader.read("<p>&lt;a&gt; &#233;&#xE9; &eacute; &Uuml;ber &euro;5 &mdash; &nbsp;x &unknown; AT&T &#x1F600; &#150;</p>")
+        let result = HTMLReader.read(
+            "<p>&lt;a&gt; &#233;&#xE9; &eacute; &Uuml;ber &euro;5 &mdash; &nbsp;x &unknown; AT&T &#x1F600; &#150;</p>")
         #expect(result.text == "<a> éé é Über €5 — \u{A0}x &unknown; AT&T 😀 –")
     }
 
@@ -36,7 +37,8 @@ struct HTMLReaderTests {
     func charset() {
         #expect(HTMLReader.declaredCharset(in: Data("<meta charset=\"ISO-8859-1\">".utf8)) == "iso-8859-1")
         #expect(
-            HTMLReader.declaredCharset(in: Data("<meta http-equiv=Content-Type content='text/html; charset=windows-1252'>".utf8))
+            HTMLReader.declaredCharset(
+                in: Data("<meta http-equiv=Content-Type content='text/html; charset=windows-1252'>".utf8))
                 == "windows-1252")
         #expect(HTMLReader.declaredCharset(in: Data("<p>none</p>".utf8)) == nil)
     }

@@ -20,7 +20,11 @@ struct JSONLinesReaderTests {
             """
         let result = JSONLinesReader.read(Data(lines.utf8))
         #expect(result.documents.map(\.identifier) == ["a", "7", "line-8"])
-        #expect(result.documents[0] == IngestedDocument(identifier: "a", title: "First", url: "https://x/a", text: "Alpha text.", language: "en", format: .jsonLines))
+        #expect(
+            result.documents[0]
+                == IngestedDocument(
+                    identifier: "a", title: "First", url: "https://x/a", text: "Alpha text.", language: "en",
+                    format: .jsonLines))
         #expect(
             result.warnings == [
                 "line 4: not valid JSON; line skipped",
@@ -33,7 +37,8 @@ struct JSONLinesReaderTests {
 
     @Test("CRLF line ends, a BOM and a missing final newline are fine")
     func lineEnds() {
-        let data = Data([0xEF, 0xBB, 0xBF] + Array("{\"id\":\"x\",\"text\":\"one\"}\r\n{\"id\":\"y\",\"text\":\"two\"}".utf8))
+        let data = Data(
+            [0xEF, 0xBB, 0xBF] + Array("{\"id\":\"x\",\"text\":\"one\"}\r\n{\"id\":\"y\",\"text\":\"two\"}".utf8))
         let result = JSONLinesReader.read(data)
         #expect(result.documents.map(\.text) == ["one", "two"])
         #expect(result.warnings.isEmpty)

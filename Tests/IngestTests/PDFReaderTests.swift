@@ -10,7 +10,8 @@ struct PDFReaderTests {
         var objects: [String] = []
         let pageIDs = pages.indices.map { 4 + 2 * $0 }
         objects.append("<< /Type /Catalog /Pages 2 0 R >>")
-        objects.append("<< /Type /Pages /Kids [\(pageIDs.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(pages.count) >>")
+        objects.append(
+            "<< /Type /Pages /Kids [\(pageIDs.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(pages.count) >>")
         objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
         for (index, text) in pages.enumerated() {
             let content = "BT /F1 18 Tf 72 700 Td (\(text)) Tj ET"
@@ -45,8 +46,10 @@ struct PDFReaderTests {
         let document = try #require(result.documents.first)
         #expect(document.format == .pdf)
         #expect(document.language == "en")
-        let paragraphs = document.text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty }
+        let paragraphs = document.text.components(separatedBy: "\n\n").map {
+            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        .filter { !$0.isEmpty }
         #expect(paragraphs == ["The Rhine is the river of the north.", "Basel lies on the Rhine."])
     }
 

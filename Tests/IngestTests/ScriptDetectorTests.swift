@@ -20,8 +20,11 @@ struct ScriptDetectorTests {
     func latinLanguages() {
         #expect(LanguageDetector.language(of: "Das ist nicht die Stadt, in der ich mit dem Zug ankam.") == "de")
         #expect(LanguageDetector.language(of: "El río es el más largo de los que hay en la región.") == "es")
-        #expect(LanguageDetector.language(of: "Le fleuve est dans la ville et les ponts sont pour les piétons.") == "fr")
-        #expect(LanguageDetector.language(of: "Sông Hồng là một trong những con sông của Việt Nam và có nhiều phù sa.") == "vi")
+        #expect(
+            LanguageDetector.language(of: "Le fleuve est dans la ville et les ponts sont pour les piétons.") == "fr")
+        #expect(
+            LanguageDetector.language(of: "Sông Hồng là một trong những con sông của Việt Nam và có nhiều phù sa.")
+                == "vi")
         #expect(LanguageDetector.language(of: "Xyzzy plugh") == nil)
     }
 

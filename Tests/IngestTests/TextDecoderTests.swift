@@ -59,7 +59,8 @@ struct TextDecoderTests {
     @Test("Latin-1 bytes decode as Windows-1252, with a warning")
     func latin1() {
         // "Café à la crème – 5 €" in Windows-1252: é E9, à E0, è E8, – 96, € 80.
-        let bytes: [UInt8] = Array("Caf".utf8) + [0xE9, 0x20, 0xE0] + Array(" la cr".utf8) + [0xE8] + Array("me ".utf8)
+        let bytes: [UInt8] =
+            Array("Caf".utf8) + [0xE9, 0x20, 0xE0] + Array(" la cr".utf8) + [0xE8] + Array("me ".utf8)
             + [0x96] + Array(" 5 ".utf8) + [0x80]
         let decoded = TextDecoder.decode(Data(bytes))
         #expect(decoded.text == "Café à la crème – 5 €")
