@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "AskDocsCLI",
             dependencies: [
-                "AskDocs", "Server", "Tokenizers", "Transformer", "Retrieval",
+                "AskDocs", "Server", "Tokenizers", "Transformer", "Retrieval", "DocumentStore", "Ingest", "Hub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -68,7 +68,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "AskDocsCLITests", dependencies: ["AskDocsCLI", "DocumentStore"],
+            name: "AskDocsCLITests", dependencies: ["AskDocsCLI", "DocumentStore", "Retrieval"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -95,6 +95,7 @@ let package = Package(
             name: "RetrievalTests", dependencies: ["Retrieval"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "HubTests", dependencies: ["Hub"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReaderTests", dependencies: ["Reader"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

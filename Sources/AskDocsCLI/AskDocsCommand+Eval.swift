@@ -5,14 +5,8 @@ extension AskDocsCommand {
     struct Eval: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "eval",
-            abstract: "Evaluate the reader (SQuAD metrics) or the retriever (Recall@k, MRR). (not implemented yet)"
+            abstract: "Evaluate the reader (SQuAD metrics) or the retriever (Recall@k, MRR).",
+            subcommands: [Retrieval.self]
         )
-
-        @Argument(parsing: .allUnrecognized, help: .hidden)
-        var arguments: [String] = []
-
-        func run() async throws {
-            throw NotImplemented(command: "eval", issue: 5)
-        }
     }
 }
