@@ -68,7 +68,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "AskDocsCLITests", dependencies: ["AskDocsCLI", "DocumentStore", "Retrieval"],
+            name: "AskDocsCLITests",
+            dependencies: ["AskDocsCLI", "AskDocs", "DocumentStore", "Retrieval", "Transformer"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -88,7 +89,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "AskDocsTests", dependencies: ["AskDocs", "DocumentStore", "Ingest"],
+            name: "AskDocsTests", dependencies: ["AskDocs", "DocumentStore", "Ingest", "Tokenizers", "Retrieval"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

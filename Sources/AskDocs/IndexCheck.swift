@@ -74,14 +74,15 @@ public struct IndexCheck: Sendable {
             return problems
         }
         let indexed = Set(index.chunkIDs)
-        let orphans = indexed.subtracting(live).sorted()
-        let missing = live.subtracting(indexed).sorted()
+        let valid = try VectorSync.validVectorIDs(indexed: indexed, store: store)
+        let orphans = indexed.subtracting(valid).sorted()
+        let missing = live.subtracting(valid).sorted()
         if !orphans.isEmpty {
             problems.append(
                 IndexProblem(
                     kind: .orphanVectors, chunkIDs: orphans,
                     message: "\(orphans.count) vector\(orphans.count == 1 ? "" : "s") for chunks that no longer "
-                        + "exist (e.g. chunk \(orphans[0]))"))
+                        + "exist or were replaced (e.g. chunk \(orphans[0]))"))
         }
         if !missing.isEmpty {
             problems.append(

@@ -59,16 +59,18 @@ public struct VectorSync: Sendable {
         let start = Date()
         var report = VectorSyncReport()
         let index = try openOrCreateIndex()
-        let live = try Self.chunkIDs(in: store)
+        let live = try store.chunkIDs(matching: .none)
         let indexed = Set(index.chunkIDs)
-        let stale = indexed.subtracting(live)
+        let valid = try Self.validVectorIDs(indexed: indexed, store: store)
+        let stale = indexed.subtracting(valid)
         var changed = false
         if !stale.isEmpty {
             report.vectorsRemoved = try index.remove(ids: stale)
-            if index.needsRebuild { try index.rebuild() }
             changed = true
         }
-        let missing = live.subtracting(indexed).sorted()
+        let missing = live.subtracting(valid).sorted()
+        // HNSW keeps removed ids as tombstones; one that comes back needs them dropped first.
+        if index.needsRebuild || !Set(index.tombstones).isDisjoint(with: missing) { try index.rebuild() }
         progress(0, missing.count)
         var sinceSave = 0
         for begin in stride(from: 0, to: missing.count, by: batchSize) {
@@ -87,13 +89,30 @@ public struct VectorSync: Sendable {
             }
         }
         if changed || !location.exists { try index.save(to: location) }
+        // Only after the save: a crash before it leaves the older time, and the next run re-embeds a little more.
+        try store.setSetting(Self.syncedAtSetting, to: String(start.timeIntervalSince1970))
         report.vectorCount = index.count
         report.seconds = Date().timeIntervalSince(start)
         return report
     }
 
-    /// Every chunk id in the store.
-    static func chunkIDs(in store: DocumentStore) throws -> Set<Int64> {
-        try store.chunkIDs(matching: .none)
+    /// The database setting holding when the vectors were last brought in line (seconds since 1970, as text).
+    public static let syncedAtSetting = "vectors_synced_at"
+
+    /// The vectors among `indexed` that belong to the chunk now stored under their id.
+    ///
+    /// SQLite may give a new chunk the id of a deleted one (chunk ids are rowids without AUTOINCREMENT), so an id
+    /// alone does not prove the vector is the chunk's: chunks of documents stored after the last synchronisation
+    /// are treated as having no vector, whatever ids they got.
+    public static func validVectorIDs(indexed: Set<Int64>, store: DocumentStore) throws -> Set<Int64> {
+        let live = try store.chunkIDs(matching: .none)
+        var valid = indexed.intersection(live)
+        let syncedAt = try store.setting(syncedAtSetting).flatMap(Double.init)
+        for document in try store.allDocuments()
+        where syncedAt.map({ document.ingestedAt.timeIntervalSince1970 >= $0 }) ?? true {
+            for chunk in try store.chunks(documentID: document.id) { valid.remove(chunk.id) }
+        }
+        return valid
     }
+
 }
