@@ -21,7 +21,14 @@ extension AskDocsCommand {
         )
 
         @Argument(help: "The question or keywords.")
-        var query: String
+        var query: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Run many queries: a JSON Lines file of {\"query\": …} (- for standard input); prints one "
+                    + "{\"query\", \"results\", \"seconds\"} line per query (models load once).",
+                valueName: "file"))
+        var queries: String?
 
         @Option(help: "The database file.")
         var db: String = Configuration.default.databasePath
@@ -54,7 +61,10 @@ extension AskDocsCommand {
         var json = false
 
         func validate() throws {
-            guard !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard (query == nil) != (queries == nil) else {
+                throw ValidationError("give a query or --queries FILE, not both")
+            }
+            if let query, query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 throw ValidationError("the query is empty")
             }
             guard k > 0 else { throw ValidationError("--k must be positive") }
@@ -88,7 +98,11 @@ extension AskDocsCommand {
                 }
             }
             let searcher = Searcher(store: store, termizer: termizer, retriever: model, vectors: vectors)
-            let request = SearchRequest(query: query, k: k, mode: mode, rrfK: rrfK, filter: filter())
+            if let queries {
+                try runBatch(queries, searcher: searcher)
+                return
+            }
+            let request = SearchRequest(query: query ?? "", k: k, mode: mode, rrfK: rrfK, filter: filter())
             let results: [SearchResult]
             do {
                 results = try searcher.search(request)
@@ -101,6 +115,41 @@ extension AskDocsCommand {
                 print("No matching chunks.")
             } else {
                 print(Self.human(results))
+            }
+        }
+
+        /// `--queries`: one JSON line of results per input line, with the seconds the search took.
+        func runBatch(_ path: String, searcher: Searcher) throws {
+            struct Line: Decodable { var query: String }
+            let data: Data
+            if path == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                guard let contents = FileManager.default.contents(atPath: path) else {
+                    throw CommandFailure("cannot read \(path)")
+                }
+                data = contents
+            }
+            let filter = filter()
+            for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated()
+            where !line.allSatisfy(\.isWhitespace) {
+                guard let query = try? JSONDecoder().decode(Line.self, from: Data(line.utf8)).query else {
+                    throw CommandFailure("\(path) line \(number + 1): expected {\"query\": \"…\"}")
+                }
+                let started = Date()
+                let results: [SearchResult]
+                do {
+                    results = try searcher.search(
+                        SearchRequest(query: query, k: k, mode: mode, rrfK: rrfK, filter: filter))
+                } catch {
+                    throw CommandFailure("search failed: \(error.localizedDescription)")
+                }
+                let seconds = Date().timeIntervalSince(started)
+                var object = try JSONSerialization.jsonObject(with: Data(Self.json(results).utf8)) as? [String: Any] ?? [:]
+                object["query"] = query
+                object["seconds"] = seconds
+                let encoded = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: encoded, as: UTF8.self))
             }
         }
 

@@ -106,6 +106,28 @@ struct SearchCommandTests {
         #expect(hybrid.map(\.score) == hybrid.map(\.score).sorted(by: >))
     }
 
+    @Test("--queries runs many searches with one model load and gives the same results as single searches")
+    func batchQueries() throws {
+        let corpus = try IndexedCorpus()
+        try corpus.index()
+        try corpus.workspace.write("queries.jsonl", "{\"query\": \"长江\"}\n{\"query\": \"Rhein Basel\"}\n")
+        let result = try corpus.run(["search", "--queries", corpus.workspace.path("queries.jsonl"), "--k", "3"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n")
+        try #require(lines.count == 2)
+        for (line, query) in zip(lines, ["长江", "Rhein Basel"]) {
+            struct Line: Decodable {
+                var query: String
+                var results: [IndexedCorpus.Hit]
+                var seconds: Double
+            }
+            let parsed = try JSONDecoder().decode(Line.self, from: Data(line.utf8))
+            #expect(parsed.query == query)
+            #expect(parsed.seconds >= 0)
+            #expect(parsed.results == (try corpus.search(query, ["--k", "3"])))
+        }
+    }
+
     @Test("filters apply to every mode and still return k results when k pass", arguments: ["dense", "bm25", "hybrid"])
     func filters(mode: String) throws {
         let corpus = try IndexedCorpus()
