@@ -41,6 +41,7 @@ public struct RetrievalEvalRow: Sendable, Equatable, Encodable {
     /// Questions scored.
     public var queries: Int
 
+    /// `{"language", "mode", "cross_lingual", "recall@k"…, "mrr@k", "queries"}`.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: DynamicKey.self)
         try container.encode(language, forKey: DynamicKey("language"))
@@ -207,7 +208,9 @@ public struct RetrievalEvaluator: Sendable {
             }
         }
         return try questions.map { question in
-            try store.search(terms: termizer.terms(question.text), limit: depth).compactMap { passageOfChunk[$0.chunkID] }
+            try store.search(terms: termizer.terms(question.text), limit: depth).compactMap {
+                passageOfChunk[$0.chunkID]
+            }
         }
     }
 }

@@ -21,7 +21,8 @@ extension AskDocsCommand {
         @Option(help: "The database file.")
         var db: String = Configuration.default.databasePath
 
-        @Option(help: "The retriever to check against and to repair with (default: the one the database was built with).")
+        @Option(
+            help: "The retriever to check against and to repair with (default: the one the database was built with).")
         var retriever: String?
 
         @Flag(help: "Repair what is found by embedding missing chunks and removing stale vectors.")
@@ -41,7 +42,10 @@ extension AskDocsCommand {
             let repairable = found.contains { $0.kind != .database }
             if repair, repairable {
                 let model = try IndexAccess.loadRetriever(try IndexAccess.retrieverName(retriever, store: store))
-                if location.exists, (try? VectorIndex.open(at: location, expecting: VectorIndex.readManifest(at: location).model)) == nil {
+                if location.exists,
+                    (try? VectorIndex.open(at: location, expecting: VectorIndex.readManifest(at: location).model))
+                        == nil
+                {
                     // Unreadable: start over (the index is derived data; the database is the source of truth).
                     try? FileManager.default.removeItem(at: location.directory)
                 }
@@ -70,7 +74,9 @@ extension AskDocsCommand {
             } else {
                 let counts = try store.counts()
                 if found.isEmpty {
-                    print("OK: \(db) has \(counts.documents) documents, \(counts.chunks) chunks, and a vector for each chunk.")
+                    print(
+                        "OK: \(db) has \(counts.documents) documents, \(counts.chunks) chunks, and a vector for each chunk."
+                    )
                 } else {
                     for problem in found { print("problem: \(problem.message)") }
                     if let repairReport {

@@ -97,7 +97,8 @@ extension AskDocsCommand.Eval {
             if rows.count == 1, let row = rows.first {
                 var object = row.metrics.mapValues { $0 as Any }
                 object["queries"] = row.queries
-                return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+                return String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
             }
             struct Output: Encodable { var runs: [RetrievalEvalRow] }
             return String(decoding: try encoder.encode(Output(runs: rows)), as: UTF8.self)

@@ -116,7 +116,9 @@ extension AskDocsCommand {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 var object = try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any] ?? [:]
-                if let vectors, let extra = try JSONSerialization.jsonObject(with: encoder.encode(vectors)) as? [String: Any] {
+                if let vectors,
+                    let extra = try JSONSerialization.jsonObject(with: encoder.encode(vectors)) as? [String: Any]
+                {
                     object.merge(extra) { first, _ in first }
                 }
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

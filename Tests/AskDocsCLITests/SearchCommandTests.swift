@@ -214,7 +214,8 @@ struct SearchCommandTests {
         #expect(try corpus.run(["check"]).status == 1)
         try corpus.index()
         #expect(try corpus.run(["check"]).status == 0, "index did not repair")
-        let vectors = try VectorIndex.readManifest(at: VectorIndexLocation(databaseURL: URL(fileURLWithPath: corpus.db)))
+        let vectors = try VectorIndex.readManifest(
+            at: VectorIndexLocation(databaseURL: URL(fileURLWithPath: corpus.db)))
         #expect(vectors.chunkCount == (try store.counts().chunks))
     }
 
@@ -228,12 +229,18 @@ struct SearchCommandTests {
         #expect(result.status != 0)
         #expect(result.standardError.contains("huggingface-cli download org/not-downloaded"))
         #expect(result.standardError.split(separator: "\n").count == 1)
-        let bm25Only = try AskDocsProcess.run(["index", workspace.path("docs"), "--db", workspace.path("db.sqlite"), "--no-embed"])
+        let bm25Only = try AskDocsProcess.run([
+            "index", workspace.path("docs"), "--db", workspace.path("db.sqlite"), "--no-embed",
+        ])
         #expect(bm25Only.status == 0, "\(bm25Only.standardError)")
-        let search = try AskDocsProcess.run(["search", "Rhein", "--db", workspace.path("db.sqlite"), "--mode", "bm25", "--json"])
+        let search = try AskDocsProcess.run([
+            "search", "Rhein", "--db", workspace.path("db.sqlite"), "--mode", "bm25", "--json",
+        ])
         #expect(search.status == 0, "\(search.standardError)")
         #expect(search.standardOutput.contains("a.txt"))
-        let dense = try AskDocsProcess.run(["search", "Rhein", "--db", workspace.path("db.sqlite"), "--retriever", "/no/model"])
+        let dense = try AskDocsProcess.run([
+            "search", "Rhein", "--db", workspace.path("db.sqlite"), "--retriever", "/no/model",
+        ])
         #expect(dense.status != 0)
     }
 }
