@@ -22,26 +22,39 @@ enum TextBreaks {
         _ kind: cicu_break_kind, locale: String, in text: String, from lower: String.Index, to upper: String.Index,
         startOffset: Int
     ) -> [TextSpan] {
-        let scalars = text.unicodeScalars
+        let slice = text.unicodeScalars[lower..<upper]
+        let utf8 = text.utf8
         var units: [UInt16] = []
-        units.reserveCapacity(scalars.distance(from: lower, to: upper) + 16)
-        for scalar in scalars[lower..<upper] { units.append(contentsOf: scalar.utf16) }
+        units.reserveCapacity(utf8.distance(from: lower, to: upper))
+        for scalar in slice {
+            if scalar.value < 0x1_0000 {
+                units.append(UInt16(truncatingIfNeeded: scalar.value))
+            } else {
+                units.append(contentsOf: scalar.utf16)
+            }
+        }
         guard !units.isEmpty else { return [] }
         let boundaries = boundaries(kind, locale: locale, units: units)
         var spans: [TextSpan] = []
         spans.reserveCapacity(boundaries.count)
-        var index = lower
+        // Walk the scalars once with an iterator, keeping UTF-16, scalar and UTF-8 offsets in step; string indices are
+        // made from UTF-8 offsets, which is constant time for native strings.
+        var iterator = slice.makeIterator()
         var unit = 0
         var offset = startOffset
+        var utf8Offset = utf8.distance(from: utf8.startIndex, to: lower)
+        var spanLower = lower
+        var spanStart = startOffset
         for (boundary, status) in boundaries where boundary > unit {
-            let spanLower = index
-            let spanStart = offset
-            while unit < boundary, index < upper {
-                unit += scalars[index].utf16.count
+            while unit < boundary, let scalar = iterator.next() {
+                unit += scalar.value < 0x1_0000 ? 1 : 2
                 offset += 1
-                scalars.formIndex(after: &index)
+                utf8Offset += UTF8.width(scalar)
             }
+            let index = utf8.index(utf8.startIndex, offsetBy: utf8Offset)
             spans.append(TextSpan(lower: spanLower, upper: index, start: spanStart, end: offset, status: status))
+            spanLower = index
+            spanStart = offset
         }
         return spans
     }
