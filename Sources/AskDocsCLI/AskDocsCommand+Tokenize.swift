@@ -41,8 +41,10 @@ extension AskDocsCommand {
 
         func run() throws {
             let loadStart = Date()
+            let loadCPUStart = Self.processCPUSeconds()
             let tokenizer = try TokenizerLoader.load(directory: URL(fileURLWithPath: model))
             let loadSeconds = Date().timeIntervalSince(loadStart)
+            let loadCPUSeconds = Self.processCPUSeconds() - loadCPUStart
             var inputs: [TokenizeInput] = []
             var lineNumber = 0
             while let line = readLine(strippingNewline: true) {
@@ -50,22 +52,37 @@ extension AskDocsCommand {
                 if line.allSatisfy(\.isWhitespace) { continue }
                 inputs.append(try TokenizeInput(line: line, number: lineNumber))
                 if !bench {
-                    FileHandle.standardOutput.write(Data((inputs.removeLast().render(with: tokenizer, maxLength: maxLength, stride: stride) + "\n").utf8))
+                    FileHandle.standardOutput.write(
+                        Data(
+                            (inputs.removeLast().render(with: tokenizer, maxLength: maxLength, stride: stride) + "\n")
+                                .utf8))
                 }
             }
-            if bench { runBenchmark(tokenizer, inputs, loadSeconds: loadSeconds) }
+            if bench { runBenchmark(tokenizer, inputs, loadSeconds: loadSeconds, loadCPUSeconds: loadCPUSeconds) }
+        }
+
+        /// CPU time of this process: robust to other processes competing for the cores, unlike wall time.
+        private static func processCPUSeconds() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+            return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
         }
 
         /// Times single-threaded encoding of every text (questions and contexts alone, no special tokens).
-        private func runBenchmark(_ tokenizer: any Tokenizer, _ inputs: [TokenizeInput], loadSeconds: Double) {
+        private func runBenchmark(
+            _ tokenizer: any Tokenizer, _ inputs: [TokenizeInput], loadSeconds: Double, loadCPUSeconds: Double
+        ) {
             let texts = inputs.flatMap(\.texts)
             var tokens = 0
             let start = Date()
+            let cpuStart = Self.processCPUSeconds()
             for text in texts { tokens += tokenizer.encode(text, addSpecialTokens: false).count }
             let seconds = Date().timeIntervalSince(start)
+            let cpuSeconds = Self.processCPUSeconds() - cpuStart
             print(
-                "{\"texts\":\(texts.count),\"tokens\":\(tokens),\"seconds\":\(seconds),"
-                    + "\"tokens_per_second\":\(Double(tokens) / seconds),\"load_seconds\":\(loadSeconds)}")
+                "{\"texts\":\(texts.count),\"tokens\":\(tokens),\"seconds\":\(seconds),\"cpu_seconds\":\(cpuSeconds),"
+                    + "\"tokens_per_second\":\(Double(tokens) / seconds),\"load_seconds\":\(loadSeconds),"
+                    + "\"load_cpu_seconds\":\(loadCPUSeconds)}")
         }
     }
 }
@@ -83,12 +100,14 @@ enum TokenizeInput {
     }
 
     init(line: String, number: Int) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+        // The package's own JSON reader: Foundation's JSONSerialization drops a leading U+FEFF inside strings,
+        // which would shift every offset of such a text by one.
+        guard let object = try? JSONValue.parse(Data(line.utf8)), object.objectValue != nil else {
             throw LineError(number: number, reason: "not a JSON object")
         }
-        if let text = object["text"] as? String {
+        if let text = object["text"]?.stringValue {
             self = .text(text)
-        } else if let question = object["question"] as? String, let context = object["context"] as? String {
+        } else if let question = object["question"]?.stringValue, let context = object["context"]?.stringValue {
             self = .pair(question: question, context: context)
         } else {
             throw LineError(number: number, reason: "expected {\"text\"} or {\"question\", \"context\"} strings")
@@ -109,7 +128,8 @@ enum TokenizeInput {
             return "{" + Self.fields(encoding, sequenceIds: false) + "}"
         case .pair(let question, let context):
             let windows = tokenizer.encodePair(question, context, maxLength: maxLength, stride: stride)
-            return "{\"windows\":[" + windows.map { "{" + Self.fields($0, sequenceIds: true) + "}" }.joined(separator: ",") + "]}"
+            return "{\"windows\":["
+                + windows.map { "{" + Self.fields($0, sequenceIds: true) + "}" }.joined(separator: ",") + "]}"
         }
     }
 
@@ -117,7 +137,8 @@ enum TokenizeInput {
         var out = "\"ids\":[" + e.ids.map(String.init).joined(separator: ",") + "]"
         out += ",\"offsets\":[" + e.offsets.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",") + "]"
         if sequenceIds {
-            out += ",\"sequence_ids\":[" + e.sequenceIds.map { $0.map(String.init) ?? "null" }.joined(separator: ",") + "]"
+            out +=
+                ",\"sequence_ids\":[" + e.sequenceIds.map { $0.map(String.init) ?? "null" }.joined(separator: ",") + "]"
         }
         out += ",\"tokens\":[" + e.tokens.map(jsonString).joined(separator: ",") + "]"
         return out
@@ -134,7 +155,8 @@ enum TokenizeInput {
             case "\t": out += "\\t"
             default:
                 if scalar.value < 0x20 {
-                    out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    out +=
+                        "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
                         + String(scalar.value, radix: 16)
                 } else {
                     out.unicodeScalars.append(scalar)

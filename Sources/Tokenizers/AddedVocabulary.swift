@@ -14,9 +14,10 @@ public struct AddedToken: Sendable, Equatable {
     public var singleWord: Bool
 
     /// Creates an added token.
-    public init(content: String, id: Int32, special: Bool, leftStrip: Bool = false, rightStrip: Bool = false,
-        singleWord: Bool = false)
-    {
+    public init(
+        content: String, id: Int32, special: Bool, leftStrip: Bool = false, rightStrip: Bool = false,
+        singleWord: Bool = false
+    ) {
         self.content = content
         self.id = id
         self.special = special

@@ -176,7 +176,9 @@ private struct JSONParser {
         let start = position
         while position < bytes.count {
             let b = bytes[position]
-            guard (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2B || b == 0x2E || b == 0x65 || b == 0x45 else { break }
+            guard (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2B || b == 0x2E || b == 0x65 || b == 0x45 else {
+                break
+            }
             position += 1
         }
         guard position > start else { throw fail() }

@@ -9,15 +9,41 @@ package enum PreTokenizer: Sendable {
     case bert
     /// Split on whitespace only (removed).
     case whitespaceSplit
+    /// Each pre-tokenizer applied to every split of the previous one (e.g. `WhitespaceSplit, Metaspace`).
+    case sequence([PreTokenizer])
 
     /// When Metaspace adds the replacement in front of a piece.
     package enum PrependScheme: Sendable {
         case always, first, never
     }
 
+    /// Pre-tokenizes `text` into splits, each a text with its word ranges (a sequence slices the text per word,
+    /// as the reference gives every split its own normalized string).
+    package func splits(_ text: NormalizedText) -> [(NormalizedText, [Range<Int>])] {
+        guard case .sequence(let stages) = self else {
+            var t = text
+            let words = apply(&t)
+            return [(t, words)]
+        }
+        var current: [(NormalizedText, [Range<Int>])] = [(text, text.isEmpty ? [] : [0..<text.count])]
+        for stage in stages {
+            var next: [(NormalizedText, [Range<Int>])] = []
+            for (t, words) in current {
+                for word in words {
+                    next.append(contentsOf: stage.splits(t.slice(word)))
+                }
+            }
+            current = next
+        }
+        return current
+    }
+
     /// Pre-tokenizes `text` in place and returns word ranges (normalized scalar indices), none empty.
     package func apply(_ text: inout NormalizedText) -> [Range<Int>] {
         switch self {
+        case .sequence:
+            // Only reached for a sequence nested in a sequence; `splits` handles it.
+            return text.isEmpty ? [] : [0..<text.count]
         case .metaspace(let replacement, let scheme, let split):
             for i in 0..<text.count where text.scalars[i] == 0x20 { text.scalars[i] = replacement }
             if let first = text.scalars.first, first != replacement {
@@ -44,7 +70,8 @@ package enum PreTokenizer: Sendable {
             ranges.append(start..<text.count)
             return ranges
         case .bert:
-            return Self.split(text.scalars, removing: UnicodeTables.isWhitespace, isolating: UnicodeTables.isBertPunctuation)
+            return Self.split(
+                text.scalars, removing: UnicodeTables.isWhitespace, isolating: UnicodeTables.isBertPunctuation)
         case .whitespaceSplit:
             return Self.split(text.scalars, removing: UnicodeTables.isWhitespace, isolating: { _ in false })
         }

@@ -21,7 +21,8 @@ public struct PrecompiledCharsMap: Sendable {
         var units = [UInt32](repeating: 0, count: trieSize / 4)
         for i in 0..<units.count {
             let p = 4 + i * 4
-            units[i] = UInt32(data[p]) | UInt32(data[p + 1]) << 8 | UInt32(data[p + 2]) << 16 | UInt32(data[p + 3]) << 24
+            units[i] =
+                UInt32(data[p]) | UInt32(data[p + 1]) << 8 | UInt32(data[p + 2]) << 16 | UInt32(data[p + 3]) << 24
         }
         let blob = Array(data[(4 + trieSize)...])
         guard String(validating: blob, as: UTF8.self) != nil else { throw .invalidUTF8 }

@@ -3,8 +3,11 @@
 public struct SentencePieceModel: Sendable {
     /// One vocabulary entry.
     public struct Piece: Sendable {
+        /// The piece text (`▁` for a space).
         public var piece: String
+        /// Its log-probability.
         public var score: Float
+        /// SentencePiece's type: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.
         public var type: Int
     }
 

@@ -136,9 +136,11 @@ struct TokenizerJSON {
         case "WhitespaceSplit":
             return .whitespaceSplit
         case "Sequence":
-            let items = json["pretokenizers"]?.arrayValue ?? []
-            if items.count == 1 { return try preTokenizer(items[0]) }
-            throw unsupported("pre_tokenizer Sequence of \(items.count)")
+            var stages: [PreTokenizer] = []
+            for item in json["pretokenizers"]?.arrayValue ?? [] {
+                if let stage = try preTokenizer(item) { stages.append(stage) }
+            }
+            return stages.count == 1 ? stages[0] : .sequence(stages)
         default:
             throw unsupported("pre_tokenizer \(type)")
         }
@@ -174,7 +176,8 @@ struct TokenizerJSON {
                         guard let name = special["id"]?.stringValue, let (ids, tokens) = specials[name] else {
                             throw malformed("TemplateProcessing special token not declared")
                         }
-                        pieces.append(.special(ids: ids, tokens: tokens, typeId: Int32(special["type_id"]?.intValue ?? 0)))
+                        pieces.append(
+                            .special(ids: ids, tokens: tokens, typeId: Int32(special["type_id"]?.intValue ?? 0)))
                     } else if let sequence = item["Sequence"] {
                         pieces.append(
                             .sequence(

@@ -107,7 +107,9 @@ package struct TokenizerPipeline: Sendable {
     }
 
     /// Normalizes one raw piece between added tokens, then splits off normalized added tokens.
-    private func encodePiece(_ scalars: [UInt32], _ range: Range<Int>, into out: inout Encoding, scratch: inout UnigramScratch) {
+    private func encodePiece(
+        _ scalars: [UInt32], _ range: Range<Int>, into out: inout Encoding, scratch: inout UnigramScratch
+    ) {
         var text = NormalizedText(original: scalars, range: range)
         normalizer?.apply(&text)
         let matches = normalizedAdded.matches(in: text.scalars)
@@ -133,9 +135,25 @@ package struct TokenizerPipeline: Sendable {
     }
 
     /// Pre-tokenizes and runs the model over normalized text.
-    private func encodeNormalized(_ text: inout NormalizedText, into out: inout Encoding, scratch: inout UnigramScratch) {
+    private func encodeNormalized(_ text: inout NormalizedText, into out: inout Encoding, scratch: inout UnigramScratch)
+    {
         guard !text.isEmpty else { return }
-        let words = preTokenizer?.apply(&text) ?? [0..<text.count]
+        guard let preTokenizer else {
+            runModel(text, [0..<text.count], into: &out, scratch: &scratch)
+            return
+        }
+        if case .sequence = preTokenizer {
+            for (split, words) in preTokenizer.splits(text) { runModel(split, words, into: &out, scratch: &scratch) }
+        } else {
+            let words = preTokenizer.apply(&text)
+            runModel(text, words, into: &out, scratch: &scratch)
+        }
+    }
+
+    private func runModel(
+        _ text: NormalizedText, _ words: [Range<Int>], into out: inout Encoding, scratch: inout UnigramScratch
+    ) {
+        guard !words.isEmpty else { return }
         switch model {
         case .unigram(let unigram):
             encodeUnigram(unigram, text, words, into: &out, scratch: &scratch)
@@ -177,7 +195,8 @@ package struct TokenizerPipeline: Sendable {
                 for token in tokens {
                     let start = Int(scalarAt[lower + token.range.lowerBound])
                     let end = Int(scalarAt[lower + token.range.upperBound])
-                    append(&out, id: token.id, token: token.token ?? unigram.pieces[Int(token.id)],
+                    append(
+                        &out, id: token.id, token: token.token ?? unigram.pieces[Int(token.id)],
                         offsets: text.originalRange(start..<end))
                 }
             }
@@ -192,7 +211,8 @@ package struct TokenizerPipeline: Sendable {
             if let maxLength, single.count > maxLength { return [] }
             return [single]
         }
-        return windows(first: encodeSequence(first), second: encodeSequence(second), maxLength: maxLength, stride: stride)
+        return windows(
+            first: encodeSequence(first), second: encodeSequence(second), maxLength: maxLength, stride: stride)
     }
 
     /// Windows of a pair, like the reference's `only_second` truncation with overflowing tokens.
@@ -212,7 +232,8 @@ package struct TokenizerPipeline: Sendable {
         var start = 0
         while true {
             let stop = min(start + room, second.count)
-            windows.append(postProcessor.apply(first: first, second: second.slice(start..<stop), addSpecialTokens: true))
+            windows.append(
+                postProcessor.apply(first: first, second: second.slice(start..<stop), addSpecialTokens: true))
             if stop == second.count { break }
             start += room - overlap
         }
@@ -232,27 +253,5 @@ package struct TokenizerPipeline: Sendable {
         }
         guard let decoder else { return tokens.joined(separator: " ") }
         return decoder.decode(tokens)
-    }
-}
-
-extension Encoding {
-    /// Tokens `range` of this encoding.
-    package func slice(_ range: Range<Int>) -> Encoding {
-        Encoding(
-            ids: Array(ids[range]), tokens: Array(tokens[range]), offsets: Array(offsets[range]),
-            sequenceIds: Array(sequenceIds[range]), typeIds: Array(typeIds[range]),
-            attentionMask: Array(attentionMask[range]))
-    }
-}
-
-extension NormalizedText {
-    /// Scalars `range` as their own text (the reference's `slice`), keeping absolute alignments.
-    package func slice(_ range: Range<Int>) -> NormalizedText {
-        var sub = self
-        sub.scalars = Array(scalars[range])
-        sub.starts = Array(starts[range])
-        sub.ends = Array(ends[range])
-        sub.origin = range.isEmpty ? origin : starts[range.lowerBound]
-        return sub
     }
 }

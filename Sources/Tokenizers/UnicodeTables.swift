@@ -12,15 +12,12 @@ package enum UnicodeTables {
     /// BertNormalizer's whitespace: tab, newline, carriage return, or White_Space.
     package static func isBertWhitespace(_ c: UInt32) -> Bool { isWhitespace(c) }
 
-    /// BertNormalizer's control: general category C* except tab, newline and carriage return.
+    /// BertNormalizer's control (removed by clean_text): the reference's "other" class (Cc, Cf, Co, …) from its
+    /// own Unicode tables, except tab, newline and carriage return.
     package static func isBertControl(_ c: UInt32) -> Bool {
         if c == 0x09 || c == 0x0A || c == 0x0D { return false }
         if c < 0x80 { return c < 0x20 || c == 0x7F }
-        guard let scalar = Unicode.Scalar(c) else { return true }
-        switch scalar.properties.generalCategory {
-        case .control, .format, .unassigned, .privateUse, .surrogate: return true
-        default: return false
-        }
+        return contains(bertControl, c)
     }
 
     /// The CJK ideograph blocks BERT surrounds with spaces.
@@ -40,21 +37,30 @@ package enum UnicodeTables {
             return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60)
                 || (c >= 0x7B && c <= 0x7E)
         }
-        guard let scalar = Unicode.Scalar(c) else { return false }
-        switch scalar.properties.generalCategory {
-        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-            .finalPunctuation, .otherPunctuation:
-            return true
-        default:
-            return false
-        }
+        return contains(bertPunctuation, c)
     }
 
-    /// General category Mn.
+    /// General category Mn, as the reference's tables define it.
     package static func isNonspacingMark(_ c: UInt32) -> Bool {
         if c < 0x300 { return false }
-        guard let scalar = Unicode.Scalar(c) else { return false }
-        return scalar.properties.generalCategory == .nonspacingMark
+        return contains(bertNonspacingMark, c)
+    }
+
+    /// Binary search in sorted, disjoint ranges.
+    static func contains(_ ranges: [ClosedRange<UInt32>], _ c: UInt32) -> Bool {
+        var lo = 0
+        var hi = ranges.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ranges[mid].upperBound < c {
+                lo = mid + 1
+            } else if ranges[mid].lowerBound > c {
+                hi = mid
+            } else {
+                return true
+            }
+        }
+        return false
     }
 
     /// The canonical decomposition (NFD) of one scalar, or `nil` when it is its own decomposition.

@@ -20,7 +20,7 @@ public struct UnigramModel: Sendable {
         self.scores = scores
         self.unknownId = unknownId
         self.byteFallback = byteFallback
-        trie = Trie(keys: pieces.map { Array($0.utf8) }, values: (0..<pieces.count).map { Int32($0) })
+        trie = Trie(strings: pieces, values: (0..<pieces.count).map { Int32($0) })
         unknownScore = (scores.min() ?? 0) - 10
         var byteIds = [Int32](repeating: -1, count: 256)
         if byteFallback {
@@ -140,7 +140,7 @@ package struct UnigramScratch {
 
     package init() {}
 
-    mutating func prepare(_ count: Int) {
+    package mutating func prepare(_ count: Int) {
         if score.count < count {
             score = [Double](repeating: 0, count: count)
             start = [Int32](repeating: -1, count: count)

@@ -16,7 +16,7 @@ public struct WordPieceModel: Sendable {
     public init(
         vocabulary: [(String, Int32)], unknownToken: String, continuingSubwordPrefix: String, maxInputCharsPerWord: Int
     ) throws(WordPieceError) {
-        let trie = Trie(keys: vocabulary.map { Array($0.0.utf8) }, values: vocabulary.map(\.1))
+        let trie = Trie(strings: vocabulary.map(\.0), values: vocabulary.map(\.1))
         guard let unknownId = trie.value(for: unknownToken.utf8) else { throw .missingUnknownToken(unknownToken) }
         var pieces = [String](repeating: "", count: (vocabulary.map(\.1).max().map { Int($0) } ?? -1) + 1)
         for (piece, id) in vocabulary where id >= 0 { pieces[Int(id)] = piece }
@@ -34,7 +34,6 @@ public struct WordPieceModel: Sendable {
     /// Splits one word (scalars) into tokens with scalar ranges into the word.
     package func tokenize(_ word: ArraySlice<UInt32>) -> [(Int32, String, Range<Int>)] {
         let count = word.count
-        let base = word.startIndex
         let unknown = [(unknownId, pieces[Int(unknownId)], 0..<count)]
         if count > maxInputCharsPerWord { return unknown }
         // UTF-8 of the word with the byte offset of each scalar, so candidates are byte slices.
@@ -63,7 +62,9 @@ public struct WordPieceModel: Sendable {
                 end -= 1
             }
             guard let id = found else { return unknown }
-            let piece = (start > 0 ? continuingSubwordPrefix : "") + String(decoding: bytes[byteOffsets[start]..<byteOffsets[end]], as: UTF8.self)
+            let piece =
+                (start > 0 ? continuingSubwordPrefix : "")
+                + String(decoding: bytes[byteOffsets[start]..<byteOffsets[end]], as: UTF8.self)
             result.append((id, piece, start..<end))
             start = end
         }

@@ -5,15 +5,18 @@ import Tokenizers
 /// A BERT WordPiece tokenizer trained on English XQuAD (committed fixture) against the Python fast tokenizer.
 @Suite("BERT WordPiece tokenizer.json parity with Hugging Face tokenizers")
 struct BertGoldenTests {
-    static let tokenizer: WordPieceTokenizer? = try? TokenizerLoader.load(
-        tokenizerJSON: Fixtures.directory.appendingPathComponent("bert-xquad-en/tokenizer.json")) as? WordPieceTokenizer
+    static let tokenizer: WordPieceTokenizer? =
+        try? TokenizerLoader.load(
+            tokenizerJSON: Fixtures.directory.appendingPathComponent("bert-xquad-en/tokenizer.json"))
+        as? WordPieceTokenizer
     static let goldens = GoldenFile("bert-goldens.json.gz")
 
     var checker: GoldenChecker? {
         guard let tokenizer = Self.tokenizer, let cls = tokenizer.pipeline.model.id(of: "[CLS]"),
             let sep = tokenizer.pipeline.model.id(of: "[SEP]")
         else { return nil }
-        return GoldenChecker(tokenizer: tokenizer, pipeline: tokenizer.pipeline, prefix: [cls], middle: [sep], suffix: [sep])
+        return GoldenChecker(
+            tokenizer: tokenizer, pipeline: tokenizer.pipeline, prefix: [cls], middle: [sep], suffix: [sep])
     }
 
     @Test("English XQuAD contexts, questions and every (question, context) window")
@@ -49,7 +52,8 @@ struct BertGoldenTests {
     @Test("token type ids are 0 for the question and 1 for the context")
     func typeIds() throws {
         let tokenizer = try #require(Self.tokenizer)
-        let window = try #require(tokenizer.encodePair("who won?", "the panthers won.", maxLength: nil, stride: 0).first)
+        let window = try #require(
+            tokenizer.encodePair("who won?", "the panthers won.", maxLength: nil, stride: 0).first)
         let firstSep = try #require(window.sequenceIds.firstIndex(of: 1))
         #expect(window.typeIds.prefix(firstSep).allSatisfy { $0 == 0 })
         #expect(window.typeIds.suffix(from: firstSep).allSatisfy { $0 == 1 })

@@ -36,15 +36,42 @@ struct SentencePieceModelTests {
         let languages = try #require(Self.goldens["languages"] as? [String: Any])
         let golden = try #require(languages[language] as? [String: Any])
         let (contexts, questions, _) = try Fixtures.xquad(language)
-        let checker = GoldenChecker(tokenizer: tokenizer, pipeline: tokenizer.pipeline, prefix: [0], middle: [2, 2], suffix: [2])
-        _ = checker.checkSingles(Array(contexts.prefix(40)) + Array(questions.prefix(100)), FlatGoldens(golden["texts"]), label: "spm \(language)")
+        let checker = GoldenChecker(
+            tokenizer: tokenizer, pipeline: tokenizer.pipeline, prefix: [0], middle: [2, 2], suffix: [2])
+        _ = checker.checkSingles(
+            Array(contexts.prefix(40)) + Array(questions.prefix(100)), FlatGoldens(golden["texts"]),
+            label: "spm \(language)")
     }
 
     @Test("hard set (includes <mask> with lstrip matched after normalization)")
     func hardSet() throws {
         let tokenizer = try #require(Self.tokenizer)
-        let checker = GoldenChecker(tokenizer: tokenizer, pipeline: tokenizer.pipeline, prefix: [0], middle: [2, 2], suffix: [2])
+        let checker = GoldenChecker(
+            tokenizer: tokenizer, pipeline: tokenizer.pipeline, prefix: [0], middle: [2, 2], suffix: [2])
         let hard = try #require(Self.goldens["hard"] as? [String: Any])
         #expect(checker.checkHard(hard, label: "spm") > 400)
+    }
+}
+
+/// `Sequence[WhitespaceSplit, Metaspace]` pre-tokenization (older `tokenizer.json` conversions), on the same
+/// tiny model: every word is its own split, so its `▁` aligns to the word's first character.
+@Suite("WhitespaceSplit + Metaspace pre-tokenizer sequence")
+struct PreTokenizerSequenceTests {
+    @Test("hard set and XQuAD sample match the reference", arguments: ["always", "first"])
+    func sequence(scheme: String) throws {
+        let base = try #require(SentencePieceModelTests.tokenizer)
+        var pipeline = base.pipeline
+        pipeline.preTokenizer = .sequence([
+            .whitespaceSplit,
+            .metaspace(replacement: 0x2581, prependScheme: scheme == "first" ? .first : .always, split: true),
+        ])
+        let tokenizer = UnigramTokenizer(pipeline: pipeline)
+        let hard = try #require(SentencePieceModelTests.goldens["hard"] as? [String: Any])
+        var texts = hard["texts"] as? [String] ?? []
+        for language in Fixtures.languages { texts += try Fixtures.xquad(language).contexts.prefix(5) }
+        let checker = GoldenChecker(tokenizer: tokenizer, pipeline: pipeline, prefix: [0], middle: [2, 2], suffix: [2])
+        _ = checker.checkSingles(
+            texts, FlatGoldens(SentencePieceModelTests.goldens["whitespace_split_\(scheme)"]),
+            label: "sequence \(scheme)")
     }
 }

@@ -6,11 +6,14 @@ import Tokenizers
 @Suite("XLM-R tokenizer.json parity with Hugging Face tokenizers")
 struct XLMRobertaGoldenTests {
     /// Loaded once for the whole suite (a 17 MB file).
-    static let tokenizer: UnigramTokenizer? = try? TokenizerLoader.load(directory: Fixtures.xlmrDirectory) as? UnigramTokenizer
+    static let tokenizer: UnigramTokenizer? =
+        try? TokenizerLoader.load(directory: Fixtures.xlmrDirectory) as? UnigramTokenizer
     static let goldens = GoldenFile("xlmr-goldens.json.gz")
 
     var checker: GoldenChecker? {
-        Self.tokenizer.map { GoldenChecker(tokenizer: $0, pipeline: $0.pipeline, prefix: [0], middle: [2, 2], suffix: [2]) }
+        Self.tokenizer.map {
+            GoldenChecker(tokenizer: $0, pipeline: $0.pipeline, prefix: [0], middle: [2, 2], suffix: [2])
+        }
     }
 
     @Test("loads tokenizer.json with 250,002 ids")
@@ -50,6 +53,15 @@ struct XLMRobertaGoldenTests {
         let checker = try #require(checker)
         let hard = try #require(Self.goldens["hard"] as? [String: Any])
         #expect(checker.checkHard(hard, label: "xlmr") > 400)
+    }
+
+    @Test("invalid UTF-8 decodes in Swift to the same text as Python's errors='replace' (what the goldens hold)")
+    func invalidBytes() throws {
+        let texts = try #require((Self.goldens["hard"] as? [String: Any])?["texts"] as? [String])
+        let surrogates: [UInt8] = [0xED, 0xA0, 0x80] + Array("abc".utf8) + [0xED, 0xBF, 0xBF] + Array("def".utf8)
+        let broken: [UInt8] = [0xFF, 0xFE] + Array(" broken ".utf8) + [0xC3] + Array(" bytes ".utf8) + [0xE2, 0x82]
+        #expect(texts.contains(String(decoding: surrogates, as: UTF8.self)))
+        #expect(texts.contains(String(decoding: broken, as: UTF8.self)))
     }
 
     @Test("hard pairs with small windows and strides")

@@ -10,7 +10,7 @@ Writes, under Tests/TokenizersTests/Fixtures:
   spm-tiny/sentencepiece.bpe.model.gz   a tiny SentencePiece unigram model trained here (nmt_nfkc rules).
   spm-goldens.json.gz       XLMRobertaTokenizerFast converted from that model: XQuAD subset + hard set.
 
-Compact layout: ids and offsets are flat int arrays with per-text lengths. Pair windows are stored as the
+Compact layout: ids and offsets are flat int arrays with per-text lengths; offsets are delta-coded. Pair windows are stored as the
 context-token ranges [a, b) of each window; this script asserts that every window the reference returns is
 exactly `specials + question tokens + specials + context tokens[a:b] + specials` (ids, offsets and
 sequence ids), so a Swift test that rebuilds windows from the single-text goldens checks every value.
@@ -112,11 +112,14 @@ def hard_set():
 
 
 def flat(encodings):
+    """Flat ids; offsets delta-coded per text as (start - previous end, end - start) so they compress well."""
     ids, offsets, lengths = [], [], []
     for e in encodings:
         ids.extend(e.ids)
+        previous = 0
         for s, t in e.offsets:
-            offsets.extend((s, t))
+            offsets.extend((s - previous, t - s))
+            previous = t
         lengths.append(len(e.ids))
     return {"ids": ids, "offsets": offsets, "lengths": lengths}
 
@@ -125,8 +128,13 @@ def single_encodings(raw, texts):
     return raw.encode_batch(texts, add_special_tokens=False)
 
 
-def full(encodings):
-    return [{"ids": e.ids, "tokens": e.tokens, "offsets": [list(o) for o in e.offsets]} for e in encodings]
+def full(encodings, raw=None):
+    out = [{"ids": e.ids, "tokens": e.tokens, "offsets": [list(o) for o in e.offsets]} for e in encodings]
+    if raw is not None:
+        for entry, e in zip(out, encodings):
+            entry["decoded"] = raw.decode(e.ids, skip_special_tokens=True)
+            entry["decoded_special"] = raw.decode(e.ids, skip_special_tokens=False)
+    return out
 
 
 def check_windows(fast, question, context, q_enc, c_enc, max_length, stride, prefix, middle, suffix):
@@ -195,9 +203,11 @@ def make_goldens(fast, raw, shared, langs, prefix, middle, suffix, hard, variant
         }
         goldens["languages"][lang] = entry
         print(lang, len(contexts), "contexts", len(questions), "questions")
-    goldens["hard"] = {"texts": hard, "encodings": full(raw.encode_batch(hard, add_special_tokens=True))}
+    goldens["hard"] = {"texts": hard, "encodings": full(raw.encode_batch(hard, add_special_tokens=True), raw)}
     for question, context in hard_pairs(hard):
         for max_length, stride in variants:
+            if max_length < 384 and len(context) > 5000:
+                continue  # thousands of tiny windows would bloat the fixture; 384/128 covers the long word
             out = fast(question, context, truncation="only_second", max_length=max_length, stride=stride,
                        return_overflowing_tokens=True, return_offsets_mapping=True)
             windows = [{"ids": out["input_ids"][w], "offsets": [list(o) for o in out["offset_mapping"][w]],
@@ -208,14 +218,41 @@ def make_goldens(fast, raw, shared, langs, prefix, middle, suffix, hard, variant
 
 
 def bert_tokenizer(shared, out_dir):
-    from tokenizers import BertWordPieceTokenizer
+    """A BERT WordPiece tokenizer over a vocabulary derived deterministically from English XQuAD: specials, every
+    character (alone and as ##continuation), the 3,000 most frequent words and 2,000 most frequent word endings
+    (as ##pieces), so unseen words split into several pieces."""
+    from collections import Counter
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, decoders
     contexts, questions, _ = xquad(shared, "en")
-    tok = BertWordPieceTokenizer(clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=True)
-    tok.train_from_iterator(contexts + questions, vocab_size=6000, min_frequency=2, show_progress=False,
-                            limit_alphabet=500)
-    from tokenizers import processors
-    tok.post_processor = processors.BertProcessing(("[SEP]", tok.token_to_id("[SEP]")),
-                                                   ("[CLS]", tok.token_to_id("[CLS]")))
+    normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=None,
+                                            lowercase=True)
+    pre = pre_tokenizers.BertPreTokenizer()
+    words = Counter()
+    for text in contexts + questions:
+        for word, _ in pre.pre_tokenize_str(normalizer.normalize_str(text)):
+            words[word] += 1
+    chars = sorted({c for w in words for c in w})
+    endings = Counter()
+    for word, n in words.items():
+        for k in range(2, min(6, len(word))):
+            endings[word[-k:]] += n
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    vocab += chars + ["##" + c for c in chars]
+    vocab += [w for w, _ in sorted(words.items(), key=lambda x: (-x[1], x[0]))[:3000] if len(w) > 1]
+    vocab += ["##" + e for e, _ in sorted(endings.items(), key=lambda x: (-x[1], x[0]))[:2000]]
+    seen, ordered = set(), []
+    for piece in vocab:
+        if piece not in seen:
+            seen.add(piece)
+            ordered.append(piece)
+    tok = Tokenizer(models.WordPiece({p: i for i, p in enumerate(ordered)}, unk_token="[UNK]",
+                                     max_input_chars_per_word=100))
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre
+    tok.post_processor = processors.BertProcessing(("[SEP]", 3), ("[CLS]", 2))
+    tok.decoder = decoders.WordPiece(prefix="##")
+    for special in ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]:
+        tok.add_special_tokens([special])
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, "tokenizer.json")
     tok.save(path)
@@ -224,16 +261,21 @@ def bert_tokenizer(shared, out_dir):
 
 def spm_model(shared, out_dir, tmp):
     import sentencepiece as spm
+    spm.set_random_generator_seed(1234)
     lines = []
     for lang in ["en", "de", "ru", "zh", "ar", "hi", "el", "th"]:
         contexts, questions, _ = xquad(shared, lang)
         lines.extend(contexts[:60] + questions[:200])
-    prefix = os.path.join(tmp, "spm")
+    # The model records its prefix: train inside `tmp` with a relative prefix so the file is reproducible.
+    cwd = os.getcwd()
+    os.chdir(tmp)
+    prefix = "spm"
     spm.SentencePieceTrainer.train(sentence_iterator=iter(lines), model_prefix=prefix, vocab_size=3000,
                                    model_type="unigram", character_coverage=0.9995, num_threads=1,
                                    normalization_rule_name="nmt_nfkc", seed_sentencepiece_size=200000,
                                    minloglevel=2)
-    model = prefix + ".model"
+    os.chdir(cwd)
+    model = os.path.join(tmp, prefix + ".model")
     os.makedirs(out_dir, exist_ok=True)
     with open(model, "rb") as f, gzip.GzipFile(os.path.join(out_dir, "sentencepiece.bpe.model.gz"), "wb",
                                                mtime=0) as g:
@@ -277,12 +319,19 @@ def main():
             model = spm_model(args.shared, os.path.join(args.out, "spm-tiny"), tmp)
             fast = XLMRobertaTokenizerFast(vocab_file=model)
             raw = fast.backend_tokenizer
-            goldens = {"hard": {"texts": hard, "encodings": full(raw.encode_batch(hard, add_special_tokens=True))},
+            goldens = {"hard": {"texts": hard, "encodings": full(raw.encode_batch(hard, add_special_tokens=True), raw)},
                        "languages": {}}
             for lang in LANGS:
                 contexts, questions, _ = xquad(args.shared, lang)
                 texts = contexts[:40] + questions[:100]
                 goldens["languages"][lang] = {"texts": flat(single_encodings(raw, texts))}
+            # Older conversions use Sequence[WhitespaceSplit, Metaspace]: each word is its own split.
+            from tokenizers import pre_tokenizers
+            sample = hard + [c for lang in LANGS for c in xquad(args.shared, lang)[0][:5]]
+            for scheme in ["always", "first"]:
+                raw.pre_tokenizer = pre_tokenizers.Sequence(
+                    [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(prepend_scheme=scheme)])
+                goldens[f"whitespace_split_{scheme}"] = flat(single_encodings(raw, sample))
             write(os.path.join(args.out, "spm-goldens.json.gz"), goldens)
 
 

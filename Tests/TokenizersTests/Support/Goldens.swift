@@ -9,7 +9,8 @@ enum Fixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")
     /// The package root.
-    static let packageRoot = directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = directory.deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     /// `../shared` relative to the package root.
     static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
     static let xlmrDirectory = shared.appendingPathComponent("models/xlmr-tokenizer")
@@ -45,7 +46,7 @@ enum Fixtures {
     }
 }
 
-/// Flat golden encodings: `ids`, `offsets` (start, end pairs) and per-text `lengths`.
+/// Flat golden encodings: `ids`, delta-coded `offsets` (start − previous end, end − start) and per-text `lengths`.
 struct FlatGoldens {
     let ids: [Int32]
     let offsets: [Int]
@@ -63,7 +64,13 @@ struct FlatGoldens {
         var result: [(ArraySlice<Int32>, [Range<Int>])] = []
         var start = 0
         for length in lengths {
-            let offsets = (start..<(start + length)).map { self.offsets[2 * $0]..<self.offsets[2 * $0 + 1] }
+            var offsets: [Range<Int>] = []
+            var previous = 0
+            for k in start..<(start + length) {
+                let lower = previous + self.offsets[2 * k]
+                previous = lower + self.offsets[2 * k + 1]
+                offsets.append(lower..<previous)
+            }
             result.append((ids[start..<(start + length)], offsets))
             start += length
         }
@@ -76,12 +83,17 @@ struct FullGolden {
     let ids: [Int32]
     let tokens: [String]
     let offsets: [Range<Int>]
+    /// The reference's `decode(ids, skip_special_tokens=True)` and `(…, False)`.
+    let decoded: String?
+    let decodedWithSpecialTokens: String?
 
     init(_ object: Any?) {
         let dictionary = object as? [String: Any] ?? [:]
         ids = (dictionary["ids"] as? [Int] ?? []).map { Int32($0) }
         tokens = dictionary["tokens"] as? [String] ?? []
         offsets = (dictionary["offsets"] as? [[Int]] ?? []).map { $0[0]..<$0[1] }
+        decoded = dictionary["decoded"] as? String
+        decodedWithSpecialTokens = dictionary["decoded_special"] as? String
     }
 }
 
@@ -108,7 +120,9 @@ struct GoldenChecker {
             if encoding.ids != Array(expected[i].ids) || encoding.offsets != expected[i].offsets {
                 mismatches += 1
                 if mismatches <= 3 {
-                    Issue.record("\(label) #\(i) differs: \(String(text.prefix(80)).debugDescription)\n got ids \(encoding.ids.prefix(40)) offsets \(encoding.offsets.prefix(20))\nwant ids \(Array(expected[i].ids.prefix(40))) offsets \(expected[i].offsets.prefix(20))")
+                    Issue.record(
+                        "\(label) #\(i) differs: \(String(text.prefix(80)).debugDescription)\n got ids \(encoding.ids.prefix(40)) offsets \(encoding.offsets.prefix(20))\nwant ids \(Array(expected[i].ids.prefix(40))) offsets \(expected[i].offsets.prefix(20))"
+                    )
                 }
             }
         }
@@ -134,11 +148,14 @@ struct GoldenChecker {
             for _ in 0..<count {
                 let (a, b) = (flat[p], flat[p + 1])
                 p += 2
-                var ids = prefix + Array(gq[qi].ids) + middle + Array(gc[ci].ids[(gc[ci].ids.startIndex + a)..<(gc[ci].ids.startIndex + b)]) + suffix
+                var ids =
+                    prefix + Array(gq[qi].ids) + middle
+                    + Array(gc[ci].ids[(gc[ci].ids.startIndex + a)..<(gc[ci].ids.startIndex + b)]) + suffix
                 var offsets = Array(repeating: 0..<0, count: prefix.count) + gq[qi].offsets
                 offsets += Array(repeating: 0..<0, count: middle.count) + Array(gc[ci].offsets[a..<b])
                 offsets += Array(repeating: 0..<0, count: suffix.count)
-                var sequenceIds: [Int?] = Array(repeating: nil, count: prefix.count) + Array(repeating: 0, count: gq[qi].ids.count)
+                var sequenceIds: [Int?] =
+                    Array(repeating: nil, count: prefix.count) + Array(repeating: 0, count: gq[qi].ids.count)
                 sequenceIds += Array(repeating: nil, count: middle.count) + Array(repeating: 1, count: b - a)
                 sequenceIds += Array(repeating: nil, count: suffix.count)
                 expected.append(Encoding(ids: ids, tokens: [], offsets: offsets, sequenceIds: sequenceIds))
@@ -146,11 +163,16 @@ struct GoldenChecker {
             }
             let got = pipeline.windows(first: questions[qi], second: contexts[ci], maxLength: 384, stride: 128)
             windows += count
-            let same = got.count == expected.count
-                && zip(got, expected).allSatisfy { $0.ids == $1.ids && $0.offsets == $1.offsets && $0.sequenceIds == $1.sequenceIds }
+            let same =
+                got.count == expected.count
+                && zip(got, expected).allSatisfy {
+                    $0.ids == $1.ids && $0.offsets == $1.offsets && $0.sequenceIds == $1.sequenceIds
+                }
             if !same {
                 mismatches += 1
-                if mismatches <= 3 { Issue.record("\(label) pair q\(qi)/c\(ci): \(got.count) windows, want \(expected.count)") }
+                if mismatches <= 3 {
+                    Issue.record("\(label) pair q\(qi)/c\(ci): \(got.count) windows, want \(expected.count)")
+                }
             }
         }
         #expect(mismatches == 0, "\(label): \(mismatches) pairs differ")
@@ -163,16 +185,30 @@ struct GoldenChecker {
         let goldens = (hard["encodings"] as? [Any] ?? []).map(FullGolden.init)
         #expect(texts.count == goldens.count && !texts.isEmpty)
         var mismatches = 0
+        var decodeMismatches = 0
         for (text, golden) in zip(texts, goldens) {
             let encoding = tokenizer.encode(text, addSpecialTokens: true)
+            let decoded = tokenizer.decode(golden.ids, skipSpecialTokens: true)
+            let decodedWithSpecialTokens = tokenizer.decode(golden.ids, skipSpecialTokens: false)
+            if decoded != golden.decoded || decodedWithSpecialTokens != golden.decodedWithSpecialTokens {
+                decodeMismatches += 1
+                if decodeMismatches <= 3 {
+                    Issue.record(
+                        "\(label) decode of \(String(text.prefix(40)).debugDescription): got \(decoded.prefix(60).debugDescription) / \(decodedWithSpecialTokens.prefix(60).debugDescription), want \((golden.decoded ?? "").prefix(60).debugDescription) / \((golden.decodedWithSpecialTokens ?? "").prefix(60).debugDescription)"
+                    )
+                }
+            }
             if encoding.ids != golden.ids || encoding.offsets != golden.offsets || encoding.tokens != golden.tokens {
                 mismatches += 1
                 if mismatches <= 5 {
-                    Issue.record("\(label) hard text \(String(text.prefix(60)).debugDescription)\n got \(Array(zip(encoding.tokens, encoding.offsets).prefix(30)))\nwant \(Array(zip(golden.tokens, golden.offsets).prefix(30)))")
+                    Issue.record(
+                        "\(label) hard text \(String(text.prefix(60)).debugDescription)\n got \(Array(zip(encoding.tokens, encoding.offsets).prefix(30)))\nwant \(Array(zip(golden.tokens, golden.offsets).prefix(30)))"
+                    )
                 }
             }
         }
         #expect(mismatches == 0, "\(label): \(mismatches) of \(texts.count) hard texts differ")
+        #expect(decodeMismatches == 0, "\(label): \(decodeMismatches) of \(texts.count) decodes differ")
         return texts.count
     }
 
@@ -192,10 +228,13 @@ struct GoldenChecker {
             }
             let got = tokenizer.encodePair(question, context, maxLength: maxLength, stride: stride)
             windows += expected.count
-            #expect(got.count == expected.count, "\(label) \(maxLength)/\(stride) \(question.prefix(20).debugDescription)")
+            #expect(
+                got.count == expected.count, "\(label) \(maxLength)/\(stride) \(question.prefix(20).debugDescription)")
             for (g, e) in zip(got, expected) {
-                #expect(g.ids == e.ids && g.offsets == e.offsets && g.sequenceIds == e.sequenceIds,
-                    "\(label) window of \(question.prefix(20).debugDescription) / \(context.prefix(20).debugDescription) (\(maxLength)/\(stride))")
+                #expect(
+                    g.ids == e.ids && g.offsets == e.offsets && g.sequenceIds == e.sequenceIds,
+                    "\(label) window of \(question.prefix(20).debugDescription) / \(context.prefix(20).debugDescription) (\(maxLength)/\(stride))"
+                )
             }
         }
         return windows
