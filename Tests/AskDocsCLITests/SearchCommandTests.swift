@@ -219,6 +219,27 @@ struct SearchCommandTests {
         #expect(vectors.chunkCount == (try store.counts().chunks))
     }
 
+    @Test("a changed document gets new vectors even when SQLite gives its new chunk the old chunk's id")
+    func changedDocumentReusingIDs() throws {
+        let corpus = try IndexedCorpus()
+        try corpus.index()
+        let store = try DocumentStore(path: corpus.db)
+        // volga.txt is indexed last, so its chunk has the highest id, which SQLite hands out again after a delete.
+        let before = try #require(try store.allDocuments().last)
+        #expect(before.sourcePath.hasSuffix("volga.txt"))
+        let oldIDs = try store.chunks(documentID: before.id).map(\.id)
+        try corpus.workspace.write("docs/volga.txt", "Die Wolga ist der längste Fluss Europas.")
+        let output = try corpus.index()
+        let summary = try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8)) as? [String: Any]
+        let after = try #require(try store.allDocuments().last)
+        #expect(try store.chunks(documentID: after.id).map(\.id) == oldIDs)  // the ids were reused
+        #expect(summary?["vectors_added"] as? Int == 1)
+        #expect(summary?["vectors_removed"] as? Int == 1)
+        #expect(try corpus.run(["check"]).status == 0)
+        let hits = try corpus.search("Wolga", ["--mode", "bm25", "--k", "1"])
+        #expect(hits.first?.text == "Die Wolga ist der längste Fluss Europas.")
+    }
+
     @Test("a missing retriever is one line that says how to get it; --no-embed indexes for BM25 only")
     func missingModel() throws {
         let workspace = try CommandWorkspace()
