@@ -2,6 +2,7 @@
 # Retrieval speed: passage embedding rate (batch 32) and single-query search latency over XQuAD paragraphs, with the
 # PyTorch embedding rate on the same passages measured in the same run.
 #   scripts/bench/retrieval.sh [--model models/multilingual-e5-small] [--languages "ar de ... zh"] [--queries N]
+#                              [--bin PATH (an askdocs release binary; default: build one)]
 # 1. Writes every XQuAD paragraph of the chosen languages (default all 11: 2,640 paragraphs) as a text file and runs
 #    a release `askdocs index` on them with the model: chunks (≈ paragraphs) embedded per second, batch 32.
 # 2. Embeds exactly those chunk texts ("passage: " prompt) with transformers + PyTorch, batch 32 (length-sorted),
@@ -14,12 +15,14 @@ cd "$(dirname "$0")/../.."
 model=models/multilingual-e5-small
 languages="ar de el en es hi ru th tr vi zh"
 per_language=10
+bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) model="$2"; shift 2 ;;
     --languages) languages="$2"; shift 2 ;;
     --queries) per_language="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --bin) bin="$2"; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "retrieval.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -32,8 +35,10 @@ threads=$(nproc)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-swift build -c release --product askdocs >/dev/null
-bin="$(swift build -c release --show-bin-path)/askdocs"
+if [ -z "$bin" ]; then
+  swift build -c release --product askdocs >/dev/null
+  bin="$(swift build -c release --show-bin-path)/askdocs"
+fi
 
 "$python" - "$xquad" "$work" "$per_language" $languages <<'PY'
 import json, os, sys
