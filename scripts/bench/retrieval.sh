@@ -67,7 +67,7 @@ swift_rate=$("$python" -c "import json,sys; r=json.loads(sys.argv[1]); print(r['
 "$python" -c "import json,sys; r=json.loads(sys.argv[1]); print(f\"askdocs index: {r['documents_added']} documents, {r['chunks_added']} chunks; embedded {r['vectors_added']} in {r['embed_seconds']:.1f} s: {r['vectors_added'] / r['embed_seconds']:.2f} passages/s (Swift, OpenBLAS, batch 32)\")" "$index_json"
 
 torch_rate=$("$python" - "$work/x.sqlite" "$model" "$threads" <<'PY'
-import sqlite3, sys, time
+import json, os, sqlite3, sys, time
 import torch
 from transformers import AutoModel, AutoTokenizer
 db, model_dir, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -75,12 +75,14 @@ torch.set_num_threads(threads)
 texts = ["passage: " + t for (t,) in sqlite3.connect(db).execute("SELECT text FROM chunks ORDER BY id")]
 tokenizer = AutoTokenizer.from_pretrained(model_dir)
 model = AutoModel.from_pretrained(model_dir).eval()
-lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=512)["input_ids"]]
+with open(os.path.join(model_dir, "sentence_bert_config.json")) as f:
+    max_length = json.load(f)["max_seq_length"]  # what the Swift TextEmbedder truncates at
+lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
 order = sorted(range(len(texts)), key=lambda i: -lengths[i])
 started = time.perf_counter()
 with torch.no_grad():
     for start in range(0, len(order), 32):
-        batch = tokenizer([texts[i] for i in order[start:start + 32]], padding=True, truncation=True, max_length=512,
+        batch = tokenizer([texts[i] for i in order[start:start + 32]], padding=True, truncation=True, max_length=max_length,
                           return_tensors="pt")
         hidden = model(**batch).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
