@@ -56,7 +56,8 @@ let package = Package(
         .executableTarget(
             name: "AskDocsCLI",
             dependencies: [
-                "AskDocs", "Server", "Tokenizers", "Transformer", "Retrieval", "Reader",
+                "AskDocs", "Server", "Tokenizers", "Transformer", "Retrieval", "Reader", "DocumentStore", "Ingest",
+                "Hub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -68,7 +69,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "AskDocsCLITests", dependencies: ["AskDocsCLI", "DocumentStore"],
+            name: "AskDocsCLITests",
+            dependencies: ["AskDocsCLI", "AskDocs", "DocumentStore", "Retrieval", "Transformer"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -88,13 +90,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "AskDocsTests", dependencies: ["AskDocs", "DocumentStore", "Ingest"],
+            name: "AskDocsTests", dependencies: ["AskDocs", "DocumentStore", "Ingest", "Tokenizers", "Retrieval"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RetrievalTests", dependencies: ["Retrieval"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "HubTests", dependencies: ["Hub"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReaderTests", dependencies: ["Reader"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

@@ -3,6 +3,7 @@ import ArgumentParser
 import DocumentStore
 import Foundation
 import Ingest
+import Retrieval
 
 #if canImport(Glibc)
     import Glibc
@@ -20,6 +21,11 @@ extension AskDocsCommand {
                 since the last run are skipped; changed files replace their documents. Each file is stored in one \
                 transaction, so an interrupted run leaves only whole documents. Failures are listed; the exit status \
                 is 0 when the run completes.
+
+                Chunks are measured and their BM25 terms made with the retriever's tokenizer (XLM-R pieces for \
+                multilingual-e5), then embedded into the vector index beside the database (<db name>.vectors/), \
+                keyed by chunk id; vectors of changed or removed documents' chunks are removed. --no-embed builds \
+                a BM25-only index (ICU word terms unless --retriever names a model for its tokenizer).
                 """
         )
 
@@ -34,6 +40,12 @@ extension AskDocsCommand {
 
         @Option(help: "Leave out files and folders matching this pattern; repeatable.")
         var exclude: [String] = []
+
+        @Option(help: "The retriever: a model folder or a Hugging Face id in the local cache.")
+        var retriever: String?
+
+        @Flag(help: "Do not embed chunks (BM25-only search).")
+        var noEmbed = false
 
         @Flag(help: "Print one JSON object with the counts instead of a summary.")
         var json = false
@@ -53,9 +65,28 @@ extension AskDocsCommand {
             } catch {
                 throw Failure(message: "cannot open \(db): \(error.localizedDescription)")
             }
-            let indexer = Indexer(store: store)
-            let bar = isatty(STDERR_FILENO) == 1 ? ProgressBar() : nil
-            let report: IndexReport
+            let location = IndexAccess.location(db)
+            let stored = try store.setting(RetrieverModel.setting)
+            let modelName = retriever ?? stored ?? (noEmbed ? nil : Configuration.default.retrieverModel)
+            let model = try modelName.map(IndexAccess.loadRetriever)
+            if let model, !noEmbed, location.exists {
+                // Refuse before storing anything: new chunks could not be embedded into this index.
+                let manifest = try VectorIndex.readManifest(at: location)
+                guard manifest.model.isCompatible(with: model.embedder.identity) else {
+                    throw Failure(
+                        message: VectorIndexError.modelMismatch(
+                            built: manifest.model.description, requested: model.embedder.identity.description
+                        ).localizedDescription)
+                }
+            }
+            var indexer = Indexer(store: store)
+            if let model {
+                indexer.chunker = Chunker(counter: model.tokenCounter)
+                indexer.termizer = model.termizer
+            }
+            let interactive = isatty(STDERR_FILENO) == 1
+            let bar = interactive ? ProgressBar() : nil
+            var report: IndexReport
             do {
                 report = try indexer.run(IndexRequest(paths: paths, include: globs, exclude: exclude)) { progress in
                     bar?.update(progress)
@@ -65,13 +96,42 @@ extension AskDocsCommand {
                 throw Failure(message: "indexing stopped: \(error.localizedDescription)")
             }
             bar?.finish()
+            var vectors: VectorSyncReport?
+            if let model, !noEmbed {
+                try store.setSetting(RetrieverModel.setting, to: model.reference)
+                let progress = interactive ? CountProgress(label: "chunks embedded") : nil
+                do {
+                    vectors = try VectorSync(store: store, retriever: model, location: location).run { done, total in
+                        progress?.update(done, total)
+                    }
+                } catch {
+                    progress?.finish()
+                    throw Failure(message: "embedding stopped: \(error.localizedDescription)")
+                }
+                progress?.finish()
+            } else if let model, stored == nil {
+                try store.setSetting(RetrieverModel.setting, to: model.reference)
+            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                let data = try encoder.encode(report)
+                var object = try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any] ?? [:]
+                if let vectors,
+                    let extra = try JSONSerialization.jsonObject(with: encoder.encode(vectors)) as? [String: Any]
+                {
+                    object.merge(extra) { first, _ in first }
+                }
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
                 print(Self.summary(report, database: db))
+                if let vectors {
+                    print(
+                        String(
+                            format: "Embedded %d chunk%@ in %.1f s (%d vectors removed); %d vectors in %@.",
+                            vectors.vectorsAdded, vectors.vectorsAdded == 1 ? "" : "s", vectors.seconds,
+                            vectors.vectorsRemoved, vectors.vectorCount, location.directory.path))
+                }
             }
         }
 

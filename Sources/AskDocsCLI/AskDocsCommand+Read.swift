@@ -298,9 +298,3 @@ struct AnswerPrinter {
             + (to < scalars.count ? "…" : "")
     }
 }
-
-/// A one-line error message for the user (exit status 1).
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}

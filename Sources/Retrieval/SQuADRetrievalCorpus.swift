@@ -33,6 +33,13 @@ public struct SQuADRetrievalCorpus: Sendable {
         public var title: String
         /// The paragraph text (`context`).
         public var text: String
+
+        /// Creates a passage (e.g. one chunk of a paragraph, keeping the paragraph's key).
+        public init(key: ParagraphKey, title: String, text: String) {
+            self.key = key
+            self.title = title
+            self.text = text
+        }
     }
 
     /// One question and the paragraph it was asked about.

@@ -55,7 +55,7 @@ struct IndexCommandTests {
     func jsonAndRerun() throws {
         let workspace = try CommandWorkspace()
         let db = workspace.path("new/folder/askdocs.sqlite")
-        let first = try AskDocsProcess.run(["index", Self.sample, "--db", db, "--json"])
+        let first = try AskDocsProcess.run(["index", "--no-embed", Self.sample, "--db", db, "--json"])
         #expect(first.status == 0, "\(first.standardError)")
         #expect(first.standardError.isEmpty, "no progress output when stderr is not a terminal")
         let report = try IndexJSON(first.standardOutput)
@@ -68,7 +68,7 @@ struct IndexCommandTests {
         #expect(report.object["seconds"] is Double)
         #expect(FileManager.default.fileExists(atPath: db))
 
-        let second = try IndexJSON(try AskDocsProcess.run(["index", Self.sample, "--db", db, "--json"]).standardOutput)
+        let second = try IndexJSON(try AskDocsProcess.run(["index", "--no-embed", Self.sample, "--db", db, "--json"]).standardOutput)
         #expect(second.int("documents_added") == 0)
         #expect(second.int("documents_updated") == 0)
         #expect(second.int("documents_unchanged") == 9)
@@ -79,12 +79,12 @@ struct IndexCommandTests {
     func summaryAndGlobs() throws {
         let workspace = try CommandWorkspace()
         let db = workspace.path("db.sqlite")
-        let result = try AskDocsProcess.run(["index", Self.sample, "--db", db, "--glob", "*.md", "--glob", "*.html"])
+        let result = try AskDocsProcess.run(["index", "--no-embed", Self.sample, "--db", db, "--glob", "*.md", "--glob", "*.html"])
         #expect(result.status == 0)
         #expect(result.standardOutput.hasPrefix("Indexed 2 files into \(db) in "))
         #expect(result.standardOutput.contains("2 added, 0 updated, 0 unchanged, 0 skipped, 0 failed"))
         let excluded = try AskDocsProcess.run([
-            "index", Self.sample, "--db", workspace.path("db2.sqlite"), "--exclude", "*.txt", "--json",
+            "index", "--no-embed", Self.sample, "--db", workspace.path("db2.sqlite"), "--exclude", "*.txt", "--json",
         ])
         #expect(
             try IndexJSON(excluded.standardOutput).int("documents_added") == 4,
@@ -94,7 +94,7 @@ struct IndexCommandTests {
     @Test("a path that does not exist is a one-line error and a non-zero exit")
     func missingPath() throws {
         let workspace = try CommandWorkspace()
-        let result = try AskDocsProcess.run(["index", workspace.path("nope"), "--db", workspace.path("db.sqlite")])
+        let result = try AskDocsProcess.run(["index", "--no-embed", workspace.path("nope"), "--db", workspace.path("db.sqlite")])
         #expect(result.status != 0)
         #expect(result.standardError.contains("no such file or folder"))
         let none = try AskDocsProcess.run(["index"])
@@ -108,7 +108,7 @@ struct IndexCommandTests {
         _ = try DocumentStore(path: db)
         let database = try Database(path: db)
         try database.execute("PRAGMA user_version = 42")
-        let result = try AskDocsProcess.run(["index", Self.sample, "--db", db])
+        let result = try AskDocsProcess.run(["index", "--no-embed", Self.sample, "--db", db])
         #expect(result.status != 0)
         #expect(result.standardError.contains("newer than this askdocs supports"))
     }
@@ -145,7 +145,7 @@ struct IndexCommandTests {
         let launcher = geteuid() == 0 ? ["/usr/bin/setpriv", "--bounding-set", "-dac_override,-dac_read_search"] : []
         let result = try Self.run(
             launcher + [
-                AskDocsProcess.executable.path, "index", workspace.path("docs"), "--db", workspace.path("db.sqlite"),
+                AskDocsProcess.executable.path, "index", "--no-embed", workspace.path("docs"), "--db", workspace.path("db.sqlite"),
                 "--json",
             ])
         #expect(result.status == 0, "\(result.error)")
@@ -184,7 +184,7 @@ struct IndexCommandTests {
         // The reference: an uninterrupted run. The kills below add up to 75% of its time, so most land mid-run.
         let referenceDB = workspace.path("reference.sqlite")
         let started = Date()
-        let reference = try AskDocsProcess.run(["index", workspace.path("corpus"), "--db", referenceDB, "--json"])
+        let reference = try AskDocsProcess.run(["index", "--no-embed", workspace.path("corpus"), "--db", referenceDB, "--json"])
         let fullSeconds = Date().timeIntervalSince(started)
         #expect(reference.status == 0)
         let expected = try Dictionary(
@@ -197,7 +197,7 @@ struct IndexCommandTests {
         for fraction in [0.05, 0.1, 0.15, 0.2, 0.25] {
             let process = Process()
             process.executableURL = AskDocsProcess.executable
-            process.arguments = ["index", workspace.path("corpus"), "--db", db, "--json"]
+            process.arguments = ["index", "--no-embed", workspace.path("corpus"), "--db", db, "--json"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -220,7 +220,7 @@ struct IndexCommandTests {
         }
         #expect(killedWhileRunning >= 4, "the kills must land while indexing runs")
         #expect(partialIndexes >= 2, "some kills must leave a partly built index to check")
-        let final = try AskDocsProcess.run(["index", workspace.path("corpus"), "--db", db, "--json"])
+        let final = try AskDocsProcess.run(["index", "--no-embed", workspace.path("corpus"), "--db", db, "--json"])
         #expect(final.status == 0)
         let store = try DocumentStore(path: db)
         let stored = try Dictionary(uniqueKeysWithValues: store.allDocuments().map { ($0.key, $0.chunkCount) })

@@ -1,0 +1,96 @@
+import DocumentStore
+import Foundation
+import Retrieval
+
+/// One disagreement between the database and its vector index.
+public struct IndexProblem: Sendable, Equatable, Encodable, CustomStringConvertible {
+    /// What kind of problem.
+    public enum Kind: String, Sendable, Encodable {
+        /// Vectors whose chunk no longer exists.
+        case orphanVectors = "orphan_vectors"
+        /// Chunks with no vector.
+        case missingVectors = "missing_vectors"
+        /// The vector index is absent or unreadable, or its manifest disagrees with the database.
+        case manifest
+        /// Documents and chunks that do not add up in the database itself.
+        case database
+    }
+
+    /// What kind of problem.
+    public var kind: Kind
+    /// Chunk ids concerned (orphan and missing vectors), sorted.
+    public var chunkIDs: [Int64]
+    /// One line.
+    public var message: String
+
+    /// `message`.
+    public var description: String { message }
+
+    enum CodingKeys: String, CodingKey { case kind, chunkIDs = "chunk_ids", message }
+}
+
+/// Compares a database with the vector index beside it. Needs no model: the index is opened with the model its
+/// manifest names; `expectedModel`, when given, must match it.
+public struct IndexCheck: Sendable {
+    /// The database.
+    public var store: DocumentStore
+    /// Where the vector index lives.
+    public var location: VectorIndexLocation
+
+    /// Creates a check.
+    public init(store: DocumentStore, location: VectorIndexLocation) {
+        self.store = store
+        self.location = location
+    }
+
+    /// Every problem found; empty when the database and the index agree.
+    public func run(expectedModel: EmbeddingModelIdentity? = nil) throws -> [IndexProblem] {
+        var problems = try store.integrityProblems().map {
+            IndexProblem(kind: .database, chunkIDs: [], message: "database: \($0.description)")
+        }
+        let live = try store.chunkIDs(matching: .none)
+        guard location.exists else {
+            if !live.isEmpty {
+                problems.append(
+                    IndexProblem(
+                        kind: .manifest, chunkIDs: [],
+                        message: "no vector index at \(location.directory.path) for \(live.count) chunks; "
+                            + "run `askdocs check --repair` or `askdocs index` again"))
+            }
+            return problems
+        }
+        let index: VectorIndex
+        do {
+            let manifest = try VectorIndex.readManifest(at: location)
+            if let expectedModel, !manifest.model.isCompatible(with: expectedModel) {
+                problems.append(
+                    IndexProblem(
+                        kind: .manifest, chunkIDs: [],
+                        message: "vector index was built with \(manifest.model), not \(expectedModel)"))
+            }
+            index = try VectorIndex.open(at: location, expecting: manifest.model)
+        } catch {
+            problems.append(IndexProblem(kind: .manifest, chunkIDs: [], message: error.localizedDescription))
+            return problems
+        }
+        let indexed = Set(index.chunkIDs)
+        let valid = try VectorSync.validVectorIDs(indexed: indexed, store: store)
+        let orphans = indexed.subtracting(valid).sorted()
+        let missing = live.subtracting(valid).sorted()
+        if !orphans.isEmpty {
+            problems.append(
+                IndexProblem(
+                    kind: .orphanVectors, chunkIDs: orphans,
+                    message: "\(orphans.count) vector\(orphans.count == 1 ? "" : "s") for chunks that no longer "
+                        + "exist or were replaced (e.g. chunk \(orphans[0]))"))
+        }
+        if !missing.isEmpty {
+            problems.append(
+                IndexProblem(
+                    kind: .missingVectors, chunkIDs: missing,
+                    message: "\(missing.count) chunk\(missing.count == 1 ? "" : "s") without a vector "
+                        + "(e.g. chunk \(missing[0]))"))
+        }
+        return problems
+    }
+}

@@ -1,0 +1,125 @@
+import AskDocs
+import ArgumentParser
+import Foundation
+import Retrieval
+
+extension AskDocsCommand.Eval {
+    /// `askdocs eval retrieval`: Recall@k and MRR of dense, BM25 and hybrid retrieval on SQuAD-format files.
+    struct Retrieval: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "retrieval",
+            abstract: "Recall@k and MRR of dense, BM25 and hybrid retrieval on SQuAD-format files.",
+            discussion: """
+                Each paragraph is one passage (truncated at the model's maximum length) that its questions must \\
+                retrieve; --chunked uses the ingestion chunks instead (a question is found when any chunk of its \\
+                paragraph is). Every file is evaluated on its own; with several files a mean row is added, and \\
+                --cross-lingual also indexes all files together, counting the same paragraph in any language as \\
+                found (XQuAD files are parallel). --json with one file and one mode prints \\
+                {"recall@1",…,"mrr@20","queries"}; otherwise {"runs": [{"language","mode","cross_lingual",…}]}.
+                """
+        )
+
+        @Option(name: .customLong("data"), help: "A SQuAD-format JSON file; repeatable.")
+        var files: [String] = []
+
+        @Option(help: "dense, bm25, hybrid or all.")
+        var mode: String = "all"
+
+        @Option(help: "Recall cut-offs, comma-separated (MRR is cut at the largest).")
+        var k: String = "1,5,20"
+
+        @Flag(help: "Evaluate the ingestion chunking instead of one passage per paragraph.")
+        var chunked = false
+
+        @Flag(name: .customLong("cross-lingual"), help: "Also index all files together (parallel paragraphs).")
+        var crossLingual = false
+
+        @Option(help: "The retriever: a model folder or a Hugging Face id in the local cache.")
+        var retriever: String = Configuration.default.retrieverModel
+
+        @Option(name: .customLong("rrf-k"), help: "Reciprocal-rank fusion constant.")
+        var rrfK: Double = 60
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func validate() throws {
+            guard !files.isEmpty else { throw ValidationError("give at least one --data FILE.json") }
+            for file in files where !FileManager.default.fileExists(atPath: file) {
+                throw ValidationError("no such file: \(file)")
+            }
+            guard mode == "all" || SearchMode(rawValue: mode) != nil else {
+                throw ValidationError("--mode must be dense, bm25, hybrid or all")
+            }
+            guard let ks = Self.cutoffs(k), !ks.isEmpty else {
+                throw ValidationError("--k must be positive integers separated by commas, e.g. 1,5,20")
+            }
+            _ = ks
+        }
+
+        static func cutoffs(_ text: String) -> [Int]? {
+            let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard values.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+            return Array(Set(values.compactMap { $0 })).sorted()
+        }
+
+        func run() async throws {
+            let model = try IndexAccess.loadRetriever(retriever)
+            var corpora: [(language: String, corpus: SQuADRetrievalCorpus)] = []
+            var names = Set<String>()
+            for file in files {
+                let url = URL(fileURLWithPath: file)
+                var language = RetrievalEvaluator.language(ofFile: url)
+                if !names.insert(language).inserted { language = url.lastPathComponent }
+                do {
+                    corpora.append((language, try SQuADRetrievalCorpus(contentsOf: url)))
+                } catch {
+                    throw CommandFailure(error.localizedDescription)
+                }
+            }
+            var options = RetrievalEvalOptions()
+            options.modes = mode == "all" ? SearchMode.allCases : [SearchMode(rawValue: mode) ?? .hybrid]
+            options.ks = Self.cutoffs(k) ?? [1, 5, 20]
+            options.mrrCutoff = options.ks.max() ?? 20
+            options.chunked = chunked
+            options.crossLingual = crossLingual
+            options.rrfK = rrfK
+            let interactive = IndexAccess.interactive
+            let rows = try RetrievalEvaluator(retriever: model).run(corpora: corpora, options: options) { line in
+                if interactive { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            }
+            print(json ? try Self.json(rows) : Self.table(rows, options: options))
+        }
+
+        static func json(_ rows: [RetrievalEvalRow]) throws -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            if rows.count == 1, let row = rows.first {
+                var object = row.metrics.mapValues { $0 as Any }
+                object["queries"] = row.queries
+                return String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            }
+            struct Output: Encodable { var runs: [RetrievalEvalRow] }
+            return String(decoding: try encoder.encode(Output(runs: rows)), as: UTF8.self)
+        }
+
+        static func table(_ rows: [RetrievalEvalRow], options: RetrievalEvalOptions) -> String {
+            let columns = options.ks.map { "recall@\($0)" } + ["mrr@\(options.mrrCutoff)"]
+            var lines = [
+                "mode    language   " + columns.map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined()
+                    + "queries"
+            ]
+            for mode in options.modes {
+                for row in rows where row.mode == mode {
+                    let name = row.crossLingual ? "all (xl)" : row.language
+                    let values = columns.map { String(format: "%-10.4f", row.metrics[$0] ?? 0) }.joined()
+                    lines.append(
+                        mode.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+                            + name.padding(toLength: 11, withPad: " ", startingAt: 0) + values + "\(row.queries)")
+                }
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
