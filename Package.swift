@@ -71,6 +71,8 @@ let package = Package(
         .testTarget(
             name: "AskDocsCLITests",
             dependencies: ["AskDocsCLI", "AskDocs", "DocumentStore", "Retrieval", "Transformer"],
+            // Read by path (#filePath): the tests hand these files to the built executable.
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
