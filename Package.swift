@@ -64,6 +64,7 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"],
             swiftSettings: swiftSettings
@@ -76,7 +77,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
+            name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -101,7 +102,7 @@ let package = Package(
         ),
         .testTarget(name: "HubTests", dependencies: ["Hub"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ReaderTests", dependencies: ["Reader"], resources: [.copy("Fixtures")],
+            name: "ReaderTests", dependencies: ["Reader", "TestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
     ],

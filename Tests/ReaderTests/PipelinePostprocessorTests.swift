@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Reader
@@ -78,7 +79,7 @@ struct PipelineGoldens: Decodable {
 
     func context(of input: Input) throws -> String {
         guard let context = try Self.contexts.get()["\(input.language)/\(input.qaId)"] else {
-            throw GzipError(description: "no XQuAD question \(input.qaId) in \(input.language)")
+            throw Gzip.Failure(description: "no XQuAD question \(input.qaId) in \(input.language)")
         }
         return context
     }

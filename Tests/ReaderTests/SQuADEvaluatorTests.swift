@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Reader
@@ -129,14 +130,14 @@ struct SQuADEvaluatorTests {
                     guard case .id(let id) = span[0], case .offset(let start) = span[1],
                         case .offset(let end) = span[2],
                         let context = contexts[id]
-                    else { throw GzipError(description: "bad prediction span in \(scenario.name)") }
+                    else { throw Gzip.Failure(description: "bad prediction span in \(scenario.name)") }
                     predictions[id] = context.slice(start, end)
                 }
                 if scenario.useNaProbs {
                     probabilities = SQuADNoAnswerProbabilities(
                         try (scenario.naProbs ?? []).map { pair in
                             guard case .id(let id) = pair[0], case .value(let value) = pair[1] else {
-                                throw GzipError(description: "bad probability in \(scenario.name)")
+                                throw Gzip.Failure(description: "bad probability in \(scenario.name)")
                             }
                             return (id, value)
                         })

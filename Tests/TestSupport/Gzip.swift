@@ -1,19 +1,26 @@
 import Foundation
 
-/// Decompresses gzip fixtures (RFC 1952 / DEFLATE RFC 1951) without a zlib dependency.
-enum Gzip {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+/// Decompresses gzip fixtures (RFC 1952 / DEFLATE RFC 1951) without a zlib dependency: Foundation on Linux
+/// cannot, and the committed goldens are gzip'd to stay small. Shared by every test target that reads them.
+public enum Gzip {
+    /// A stream that is not gzip or is damaged.
+    public struct Failure: Error, CustomStringConvertible {
+        /// What is wrong with the stream.
+        public let description: String
+
+        /// A failure with a message.
+        public init(description: String) { self.description = description }
     }
 
-    static func decompress(_ data: Data) throws -> Data {
+    /// The decompressed bytes of one gzip member.
+    public static func decompress(_ data: Data) throws -> Data {
         let bytes = [UInt8](data)
         guard bytes.count >= 18, bytes[0] == 0x1F, bytes[1] == 0x8B, bytes[2] == 8 else {
             throw Failure(description: "not a gzip file")
         }
         let flags = bytes[3]
         var p = 10
-        if flags & 4 != 0 { p += 2 + Int(bytes[p]) | Int(bytes[p + 1]) << 8 }
+        if flags & 4 != 0 { p += 2 + (Int(bytes[p]) | Int(bytes[p + 1]) << 8) }
         if flags & 8 != 0 { while bytes[p] != 0 { p += 1 }; p += 1 }
         if flags & 16 != 0 { while bytes[p] != 0 { p += 1 }; p += 1 }
         if flags & 2 != 0 { p += 2 }
