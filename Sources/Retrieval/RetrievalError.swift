@@ -5,6 +5,7 @@ public enum RetrievalError: Error, LocalizedError, Equatable {
     /// The caller named a prompt the model does not define.
     case unknownPrompt(name: String, available: [String])
 
+    /// A one-line message that says what to do.
     public var errorDescription: String? {
         switch self {
         case .unknownPrompt(let name, let available):

@@ -68,7 +68,8 @@ struct IndexCommandTests {
         #expect(report.object["seconds"] is Double)
         #expect(FileManager.default.fileExists(atPath: db))
 
-        let second = try IndexJSON(try AskDocsProcess.run(["index", "--no-embed", Self.sample, "--db", db, "--json"]).standardOutput)
+        let second = try IndexJSON(
+            try AskDocsProcess.run(["index", "--no-embed", Self.sample, "--db", db, "--json"]).standardOutput)
         #expect(second.int("documents_added") == 0)
         #expect(second.int("documents_updated") == 0)
         #expect(second.int("documents_unchanged") == 9)
@@ -79,7 +80,9 @@ struct IndexCommandTests {
     func summaryAndGlobs() throws {
         let workspace = try CommandWorkspace()
         let db = workspace.path("db.sqlite")
-        let result = try AskDocsProcess.run(["index", "--no-embed", Self.sample, "--db", db, "--glob", "*.md", "--glob", "*.html"])
+        let result = try AskDocsProcess.run([
+            "index", "--no-embed", Self.sample, "--db", db, "--glob", "*.md", "--glob", "*.html",
+        ])
         #expect(result.status == 0)
         #expect(result.standardOutput.hasPrefix("Indexed 2 files into \(db) in "))
         #expect(result.standardOutput.contains("2 added, 0 updated, 0 unchanged, 0 skipped, 0 failed"))
@@ -94,7 +97,9 @@ struct IndexCommandTests {
     @Test("a path that does not exist is a one-line error and a non-zero exit")
     func missingPath() throws {
         let workspace = try CommandWorkspace()
-        let result = try AskDocsProcess.run(["index", "--no-embed", workspace.path("nope"), "--db", workspace.path("db.sqlite")])
+        let result = try AskDocsProcess.run([
+            "index", "--no-embed", workspace.path("nope"), "--db", workspace.path("db.sqlite"),
+        ])
         #expect(result.status != 0)
         #expect(result.standardError.contains("no such file or folder"))
         let none = try AskDocsProcess.run(["index"])
@@ -145,7 +150,8 @@ struct IndexCommandTests {
         let launcher = geteuid() == 0 ? ["/usr/bin/setpriv", "--bounding-set", "-dac_override,-dac_read_search"] : []
         let result = try Self.run(
             launcher + [
-                AskDocsProcess.executable.path, "index", "--no-embed", workspace.path("docs"), "--db", workspace.path("db.sqlite"),
+                AskDocsProcess.executable.path, "index", "--no-embed", workspace.path("docs"), "--db",
+                workspace.path("db.sqlite"),
                 "--json",
             ])
         #expect(result.status == 0, "\(result.error)")
@@ -184,7 +190,9 @@ struct IndexCommandTests {
         // The reference: an uninterrupted run. The kills below add up to 75% of its time, so most land mid-run.
         let referenceDB = workspace.path("reference.sqlite")
         let started = Date()
-        let reference = try AskDocsProcess.run(["index", "--no-embed", workspace.path("corpus"), "--db", referenceDB, "--json"])
+        let reference = try AskDocsProcess.run([
+            "index", "--no-embed", workspace.path("corpus"), "--db", referenceDB, "--json",
+        ])
         let fullSeconds = Date().timeIntervalSince(started)
         #expect(reference.status == 0)
         let expected = try Dictionary(
