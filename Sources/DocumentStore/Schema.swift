@@ -70,6 +70,38 @@ package enum Schema {
             value TEXT NOT NULL
         );
         """,
+        // 4: chunk ids are never reused. A plain INTEGER PRIMARY KEY hands a deleted last chunk's id to the next
+        // insert, and the vector index (keyed by chunk id) would then pair the new chunk with the old vector.
+        // SQLite cannot add AUTOINCREMENT in place: copy into a new table, swap, recreate the FTS triggers.
+        """
+        CREATE TABLE chunks_v4 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            start_offset INTEGER NOT NULL,
+            end_offset INTEGER NOT NULL,
+            token_count INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            terms TEXT NOT NULL DEFAULT '',
+            UNIQUE (document_id, ordinal),
+            CHECK (start_offset >= 0 AND end_offset >= start_offset)
+        );
+        INSERT INTO chunks_v4 (id, document_id, ordinal, start_offset, end_offset, token_count, text, terms)
+            SELECT id, document_id, ordinal, start_offset, end_offset, token_count, text, terms FROM chunks;
+        DROP TABLE chunks;
+        ALTER TABLE chunks_v4 RENAME TO chunks;
+        CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+            INSERT INTO chunks_fts(rowid, terms) VALUES (new.id, new.terms);
+        END;
+        CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, terms) VALUES ('delete', old.id, old.terms);
+        END;
+        CREATE TRIGGER chunks_fts_update AFTER UPDATE OF terms ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, terms) VALUES ('delete', old.id, old.terms);
+            INSERT INTO chunks_fts(rowid, terms) VALUES (new.id, new.terms);
+        END;
+        INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');
+        """,
     ]
 
     /// The version recorded in the database.
