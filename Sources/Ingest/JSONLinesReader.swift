@@ -39,6 +39,13 @@ public enum JSONLinesReader {
         var message: String
     }
 
+    /// The string fields, decoded with `JSONDecoder`: Foundation's `JSONSerialization` on Linux drops a U+FEFF
+    /// inside strings, which would change the text (and every offset after it) the user gave us.
+    private struct Strings: Decodable {
+        var text: String?
+        var title: String?
+    }
+
     static func record(_ line: Data, lineNumber: Int) -> Result<IngestedDocument, Problem> {
         let object: Any
         do {
@@ -47,7 +54,11 @@ public enum JSONLinesReader {
             return .failure(Problem(message: "not valid JSON"))
         }
         guard let fields = object as? [String: Any] else { return .failure(Problem(message: "not a JSON object")) }
-        guard let text = fields["text"] as? String else { return .failure(Problem(message: "no \"text\" string")) }
+        guard fields["text"] is String else { return .failure(Problem(message: "no \"text\" string")) }
+        let strings = try? JSONDecoder().decode(Strings.self, from: line)
+        guard let text = strings?.text ?? fields["text"] as? String else {
+            return .failure(Problem(message: "no \"text\" string"))
+        }
         guard text.contains(where: { !$0.isWhitespace }) else { return .failure(Problem(message: "empty \"text\"")) }
         var identifier: String?
         switch fields["id"] {
@@ -58,7 +69,7 @@ public enum JSONLinesReader {
         }
         return .success(
             IngestedDocument(
-                identifier: identifier, title: fields["title"] as? String, url: fields["url"] as? String, text: text,
+                identifier: identifier, title: strings?.title ?? fields["title"] as? String, url: fields["url"] as? String, text: text,
                 language: fields["lang"] as? String, format: .jsonLines))
     }
 }

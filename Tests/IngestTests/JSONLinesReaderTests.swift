@@ -44,6 +44,14 @@ struct JSONLinesReaderTests {
         #expect(result.warnings.isEmpty)
     }
 
+    @Test("a U+FEFF inside a text is kept, so offsets match the text the user gave")
+    func byteOrderMarkInsideText() throws {
+        let result = JSONLinesReader.read(Data("{\"id\": 1, \"text\": \"\u{FEFF}Basel am Rhein\"}\n".utf8))
+        let document = try #require(result.documents.first)
+        #expect(document.text.unicodeScalars.first == "\u{FEFF}")
+        #expect(document.text.unicodeScalars.count == 15)
+    }
+
     @Test("the sample file through the document reader: two Spanish documents with titles")
     func sample() throws {
         let path = IngestFixtures.samplePath("rios.jsonl")
