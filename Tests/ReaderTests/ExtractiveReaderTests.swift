@@ -5,24 +5,8 @@ import Testing
 
 /// End-to-end pipeline runs of the tiny committed model (scripts/reference/reader_e2e_goldens.py).
 struct EndToEndGoldens: Decodable {
-    struct Options: Decodable {
-        let top_k: Int?
-        let handle_impossible_answer: Bool?
-        let align_to_words: Bool?
-        let max_answer_len: Int?
-
-        var pipeline: PipelineOptions {
-            PipelineOptions(
-                topK: top_k ?? 1, handleImpossibleAnswer: handle_impossible_answer ?? false,
-                maxAnswerLength: max_answer_len ?? 15, alignToWords: align_to_words ?? true)
-        }
-    }
-
-    struct Answer: Decodable {
-        let score: Double
-        let start: Int
-        let end: Int
-    }
+    typealias Options = GoldenPipelineOptions
+    typealias Answer = GoldenAnswer
 
     struct Case: Decodable {
         let lang: String

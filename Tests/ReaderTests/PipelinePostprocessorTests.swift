@@ -31,24 +31,8 @@ struct PipelineGoldens: Decodable {
         let windows: [Window]
     }
 
-    struct Options: Decodable {
-        let top_k: Int?
-        let handle_impossible_answer: Bool?
-        let align_to_words: Bool?
-        let max_answer_len: Int?
-
-        var pipelineOptions: PipelineOptions {
-            PipelineOptions(
-                topK: top_k ?? 1, handleImpossibleAnswer: handle_impossible_answer ?? false,
-                maxAnswerLength: max_answer_len ?? 15, alignToWords: align_to_words ?? true)
-        }
-    }
-
-    struct Answer: Decodable {
-        let score: Double
-        let start: Int
-        let end: Int
-    }
+    typealias Options = GoldenPipelineOptions
+    typealias Answer = GoldenAnswer
 
     struct Case: Decodable {
         let input: Int
@@ -109,7 +93,7 @@ struct PipelinePostprocessorTests {
             let input = goldens.inputs[testCase.input]
             let context = try goldens.context(of: input)
             let text = ScalarText(context)
-            let postprocessor = try PipelinePostprocessor(options: testCase.options.pipelineOptions)
+            let postprocessor = try PipelinePostprocessor(options: testCase.options.pipeline)
             let output = try postprocessor.output(windows: goldens.windows(of: testCase), context: context)
             let expected = testCase.answers
             var ok =
@@ -123,7 +107,7 @@ struct PipelinePostprocessorTests {
             }
             if !ok {
                 mismatches.append(
-                    "case \(index) \(input.id) \(testCase.options.pipelineOptions) \(testCase.flavour): got "
+                    "case \(index) \(input.id) \(testCase.options.pipeline) \(testCase.flavour): got "
                         + output.answers.map { "\($0.answer)|\($0.start)-\($0.end)|\($0.score)" }.joined(
                             separator: "; ")
                         + " want "

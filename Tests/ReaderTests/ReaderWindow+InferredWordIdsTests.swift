@@ -42,7 +42,7 @@ struct InferredWordIdsTests {
                     offsets: window.offsets, sequenceIds: window.sequenceIds, context: context)
                 return copy
             }
-            let answers = try PipelinePostprocessor(options: testCase.options.pipelineOptions)
+            let answers = try PipelinePostprocessor(options: testCase.options.pipeline)
                 .answers(windows: windows, context: context)
             #expect(answers.map(\.start) == testCase.answers.map(\.start), "\(input.id)")
             #expect(answers.map(\.end) == testCase.answers.map(\.end), "\(input.id)")
