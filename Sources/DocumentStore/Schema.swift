@@ -5,6 +5,22 @@ package enum Schema {
     /// The schema version this build writes.
     package static let currentVersion = migrations.count
 
+    /// Triggers that keep the external-content FTS5 table in step with `chunks`, then a rebuild of the index
+    /// from the rows present. Used by every migration that (re)creates `chunks` or its FTS table.
+    private static let ftsSync = """
+        CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+            INSERT INTO chunks_fts(rowid, terms) VALUES (new.id, new.terms);
+        END;
+        CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, terms) VALUES ('delete', old.id, old.terms);
+        END;
+        CREATE TRIGGER chunks_fts_update AFTER UPDATE OF terms ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, terms) VALUES ('delete', old.id, old.terms);
+            INSERT INTO chunks_fts(rowid, terms) VALUES (new.id, new.terms);
+        END;
+        INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');
+        """
+
     /// Migration `n` (1-based) upgrades a database at version `n - 1` to version `n`. Never edit a shipped one:
     /// append a new one.
     package static let migrations: [String] = [
@@ -51,17 +67,7 @@ package enum Schema {
         CREATE VIRTUAL TABLE chunks_fts USING fts5(
             terms, content='chunks', content_rowid='id', tokenize='unicode61 remove_diacritics 0'
         );
-        CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
-            INSERT INTO chunks_fts(rowid, terms) VALUES (new.id, new.terms);
-        END;
-        CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
-            INSERT INTO chunks_fts(chunks_fts, rowid, terms) VALUES ('delete', old.id, old.terms);
-        END;
-        CREATE TRIGGER chunks_fts_update AFTER UPDATE OF terms ON chunks BEGIN
-            INSERT INTO chunks_fts(chunks_fts, rowid, terms) VALUES ('delete', old.id, old.terms);
-            INSERT INTO chunks_fts(rowid, terms) VALUES (new.id, new.terms);
-        END;
-        INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');
+        \(ftsSync)
         """,
         // 3: settings that must stay the same for the life of an index (which search terms its chunks carry).
         """
@@ -90,17 +96,7 @@ package enum Schema {
             SELECT id, document_id, ordinal, start_offset, end_offset, token_count, text, terms FROM chunks;
         DROP TABLE chunks;
         ALTER TABLE chunks_v4 RENAME TO chunks;
-        CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
-            INSERT INTO chunks_fts(rowid, terms) VALUES (new.id, new.terms);
-        END;
-        CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
-            INSERT INTO chunks_fts(chunks_fts, rowid, terms) VALUES ('delete', old.id, old.terms);
-        END;
-        CREATE TRIGGER chunks_fts_update AFTER UPDATE OF terms ON chunks BEGIN
-            INSERT INTO chunks_fts(chunks_fts, rowid, terms) VALUES ('delete', old.id, old.terms);
-            INSERT INTO chunks_fts(rowid, terms) VALUES (new.id, new.terms);
-        END;
-        INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');
+        \(ftsSync)
         """,
     ]
 
