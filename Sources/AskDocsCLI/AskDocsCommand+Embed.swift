@@ -31,6 +31,7 @@ extension AskDocsCommand {
         var batchSize: Int = 32
 
         func validate() throws {
+            try ModelFolderOption.validate(model)
             guard promptName == nil || prompt == nil else {
                 throw ValidationError("Pass either --prompt-name or --prompt, not both.")
             }

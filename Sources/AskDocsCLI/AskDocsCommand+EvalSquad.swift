@@ -52,10 +52,7 @@ extension AskDocsCommand.Eval {
         var json = false
 
         func validate() throws {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("--model \(model) is not a folder")
-            }
+            try ModelFolderOption.validate(model)
             guard FileManager.default.fileExists(atPath: data) else { throw ValidationError("no such file: \(data)") }
             guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }

@@ -69,10 +69,7 @@ extension AskDocsCommand {
         var batchSize: Int = 8
 
         func validate() throws {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("--model \(model) is not a folder")
-            }
+            try ModelFolderOption.validate(model)
             if let input {
                 guard question == nil, context == nil, contextFile == nil else {
                     throw ValidationError("--input cannot be combined with --question, --context or --context-file")

@@ -29,10 +29,7 @@ extension AskDocsCommand {
         var bench = false
 
         func validate() throws {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("--model \(model) is not a directory.")
-            }
+            try ModelFolderOption.validate(model)
             guard maxLength > 0 else { throw ValidationError("--max-length must be positive.") }
             guard stride >= 0, stride < maxLength else {
                 throw ValidationError("--stride must be at least 0 and less than --max-length.")

@@ -1,3 +1,4 @@
+import ArgumentParser
 import AskDocs
 import DocumentStore
 import Foundation
@@ -103,5 +104,16 @@ final class CountProgress: @unchecked Sendable {
 
     func finish() {
         if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
+
+/// The `--model` checks every command that loads a model folder makes before anything loads.
+enum ModelFolderOption {
+    /// Refuses a `--model` path that is not an existing folder, with a one-line message.
+    static func validate(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--model \(path) is not a folder")
+        }
     }
 }
