@@ -128,17 +128,7 @@ public struct EncoderConfiguration: Decodable, Sendable, Equatable {
 
     /// Reads and checks a `config.json`.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw TransformerError.unreadableFile(path: url.path, reason: error.localizedDescription)
-        }
-        do {
-            self = try JSONDecoder().decode(Self.self, from: data)
-        } catch let error as DecodingError {
-            throw TransformerError.invalidConfiguration(path: url.path, reason: error.oneLineDescription)
-        }
+        self = try JSONConfigurationFile.decode(Self.self, from: url)
         try validate(path: url.path)
     }
 

@@ -75,7 +75,7 @@ public struct SentenceTransformersConfiguration: Sendable, Equatable {
         var poolingPath = "1_Pooling"
         var normalize = directory.file("2_Normalize") != nil
         if let modulesURL = directory.file("modules.json") {
-            let modules = try Self.decode([Module].self, from: modulesURL)
+            let modules = try JSONConfigurationFile.decode([Module].self, from: modulesURL)
             normalize = false
             for module in modules {
                 switch module.type.split(separator: ".").last.map(String.init) ?? module.type {
@@ -90,7 +90,7 @@ public struct SentenceTransformersConfiguration: Sendable, Equatable {
             }
         }
         if let poolingURL = directory.file(poolingPath + "/config.json") {
-            pooling = try Self.decode(PoolingConfiguration.self, from: poolingURL)
+            pooling = try JSONConfigurationFile.decode(PoolingConfiguration.self, from: poolingURL)
         } else {
             pooling = PoolingConfiguration(modes: [.mean])
         }
@@ -101,7 +101,7 @@ public struct SentenceTransformersConfiguration: Sendable, Equatable {
         }
         self.normalize = normalize
         if let settingsURL = directory.file("config_sentence_transformers.json") {
-            let settings = try Self.decode(Settings.self, from: settingsURL)
+            let settings = try JSONConfigurationFile.decode(Settings.self, from: settingsURL)
             prompts = settings.prompts ?? [:]
             defaultPromptName = settings.defaultPromptName
         } else {
@@ -122,20 +122,6 @@ public struct SentenceTransformersConfiguration: Sendable, Equatable {
         enum CodingKeys: String, CodingKey {
             case prompts
             case defaultPromptName = "default_prompt_name"
-        }
-    }
-
-    private static func decode<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw TransformerError.unreadableFile(path: url.path, reason: error.localizedDescription)
-        }
-        do {
-            return try JSONDecoder().decode(type, from: data)
-        } catch let error as DecodingError {
-            throw TransformerError.invalidConfiguration(path: url.path, reason: error.oneLineDescription)
         }
     }
 }
