@@ -69,7 +69,8 @@ public enum JSONLinesReader {
         }
         return .success(
             IngestedDocument(
-                identifier: identifier, title: strings?.title ?? fields["title"] as? String, url: fields["url"] as? String, text: text,
+                identifier: identifier, title: strings?.title ?? fields["title"] as? String,
+                url: fields["url"] as? String, text: text,
                 language: fields["lang"] as? String, format: .jsonLines))
     }
 }
