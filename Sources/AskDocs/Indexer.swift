@@ -316,8 +316,12 @@ public struct Indexer: Sendable {
 
     /// Busy, full, read-only, I/O and corruption errors would fail every later file too.
     static func affectsEveryFile(_ error: DatabaseError) -> Bool {
-        // SQLITE_BUSY 5, LOCKED 6, READONLY 8, IOERR 10, CORRUPT 11, FULL 13, CANTOPEN 14, NOTADB 26
-        [5, 6, 8, 10, 11, 13, 14, 26].contains(error.code & 0xff)
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_CORRUPT, .SQLITE_FULL,
+            .SQLITE_CANTOPEN, .SQLITE_NOTADB:
+            true
+        default: false
+        }
     }
 
     /// The database file and its journals, which must never be indexed into themselves.

@@ -31,7 +31,7 @@ public final class Database {
         guard status == SQLITE_OK, let connection else {
             let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(connection)
-            throw DatabaseError(code: status, message: "cannot open \(path): \(message)")
+            throw DatabaseError(resultCode: ResultCode(rawValue: status), message: "cannot open \(path): \(message)")
         }
         self.handle = connection
         self.path = path
@@ -59,7 +59,7 @@ public final class Database {
         if status != SQLITE_OK {
             let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(message)
-            throw DatabaseError(code: status, message: text, sql: sql)
+            throw DatabaseError(resultCode: ResultCode(rawValue: status), message: text, sql: sql)
         }
     }
 
@@ -135,7 +135,8 @@ public final class Database {
 
     /// The error for a failed call on this connection.
     func error(_ status: Int32, sql: String?) -> DatabaseError {
-        DatabaseError(code: status, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        DatabaseError(
+            resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
     }
 }
 

@@ -4,15 +4,17 @@ import Foundation
 /// A failed SQLite call: sqlite's result code and message, and the SQL that failed.
 public struct DatabaseError: LocalizedError, Equatable, Sendable {
     /// SQLite's (extended) result code.
-    public var code: Int32
+    public var resultCode: ResultCode
+    /// The primary result code (the family of `resultCode`).
+    public var primaryResultCode: ResultCode { resultCode.primaryResultCode }
     /// SQLite's message for the failure.
     public var message: String
     /// The statement that failed, when there was one.
     public var sql: String?
 
     /// Creates an error.
-    public init(code: Int32, message: String, sql: String? = nil) {
-        self.code = code
+    public init(resultCode: ResultCode, message: String, sql: String? = nil) {
+        self.resultCode = resultCode
         self.message = message
         self.sql = sql
     }
@@ -20,11 +22,16 @@ public struct DatabaseError: LocalizedError, Equatable, Sendable {
     /// One line: the message, the code and the SQL.
     public var errorDescription: String? {
         let statement = sql.map { " in `\($0.split(whereSeparator: \.isNewline).joined(separator: " "))`" } ?? ""
-        return "SQLite error \(code): \(message)\(statement)"
+        return "SQLite error \(resultCode.rawValue): \(message)\(statement)"
     }
 
     /// True when the database was locked by another writer for longer than the busy timeout.
-    public var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
+    public var isBusy: Bool {
+        switch resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: true
+        default: false
+        }
+    }
 }
 
 /// A store-level failure that is not a single SQLite call.
