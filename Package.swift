@@ -14,7 +14,8 @@ let package = Package(
         .library(name: "AskDocs", targets: ["AskDocs"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: Native shims
@@ -38,7 +39,10 @@ let package = Package(
         // MARK: Product building blocks
         .target(name: "Reader", dependencies: ["Tokenizers", "Transformer"], swiftSettings: swiftSettings),
         .target(name: "DocumentStore", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
-        .target(name: "Ingest", dependencies: ["CICU", "Tokenizers"], swiftSettings: swiftSettings),
+        .target(
+            name: "Ingest", dependencies: ["CICU", "Tokenizers", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Retrieval",
             dependencies: ["CFaiss", "Tokenizers", "Transformer", "DocumentStore"],
@@ -49,7 +53,10 @@ let package = Package(
         // MARK: Pipelines and front ends
         .target(
             name: "AskDocs",
-            dependencies: ["Tokenizers", "Transformer", "Reader", "DocumentStore", "Ingest", "Retrieval", "Hub"],
+            dependencies: [
+                "Tokenizers", "Transformer", "Reader", "DocumentStore", "Ingest", "Retrieval", "Hub",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "Server", dependencies: ["AskDocs"], swiftSettings: swiftSettings),
@@ -89,7 +96,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "IngestTests", dependencies: ["Ingest"],
+            name: "IngestTests", dependencies: ["Ingest", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

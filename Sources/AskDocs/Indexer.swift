@@ -1,3 +1,4 @@
+import Crypto
 import DocumentStore
 import Foundation
 import Ingest
@@ -179,9 +180,7 @@ public struct Indexer: Sendable {
         } catch {
             return .failed(FileIssue(path: file.path, reason: error.localizedDescription))
         }
-        var hash = SHA256()
-        hash.update(snapshot.data)
-        let contentHash = hash.finalizeHex()
+        let contentHash = SHA256.hex(of: snapshot.data)
         let previous = try store.sourceState(file.realPath)
         if let previous, previous.contentHash == contentHash {
             return .unchanged(documents: previous.documentCount, bytes: snapshot.size)
