@@ -70,6 +70,8 @@ struct SearchCommandTests {
 
         let hits = try corpus.search(query, ["--mode", "dense", "--k", "5"])
         #expect(hits.map(\.chunk_id) == expected.prefix(5).map(\.0))
+        // Same model, other batches (so other orders of sums in every layer): unit vectors within ~1e-5 of each
+        // other under TransformerTests' RoundingTolerance model for this tiny encoder; their cosine within 1e-4.
         for (hit, want) in zip(hits, expected) { #expect(abs(hit.score - want.1) < 1e-4) }
         // Offsets slice the document's text to the chunk text.
         for hit in hits {
@@ -102,6 +104,7 @@ struct SearchCommandTests {
             for (rank, id) in list.enumerated() { expected[id, default: 0] += 1 / (10 + Double(rank + 1)) }
         }
         #expect(hybrid.count == expected.count)
+        // Two Double terms of size ≤ 1/11 per id: rounding ≤ 2·2⁻⁵³, so 1e-12 only absorbs a JSON round trip.
         for hit in hybrid { #expect(abs(hit.score - (expected[hit.chunk_id] ?? -1)) < 1e-12) }
         #expect(hybrid.map(\.score) == hybrid.map(\.score).sorted(by: >))
     }

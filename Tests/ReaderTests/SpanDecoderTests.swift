@@ -21,6 +21,7 @@ struct SpanDecoderTests {
         // Masked tokens (question, separators) get exactly 0; selectable ones e^x / Σ e^x over {1, 0, 1, 2}.
         let denominator = Foundation.exp(Float(1)) + 1 + Foundation.exp(Float(1)) + Foundation.exp(Float(2))
         #expect(start[1] == 0 && start[2] == 0 && start[7] == 0)
+        // Four float32 exps and a sum of four (a few u each, u = 6e-8) on a probability below 1.
         #expect(abs(start[6] - Foundation.exp(Float(2)) / denominator) < 1e-6)
         #expect(abs(end[4] - Foundation.exp(Float(2)) / denominator) < 1e-6)
         let decoded = try decoder.decode(w, topK: 10)

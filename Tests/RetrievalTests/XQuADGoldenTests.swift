@@ -84,11 +84,15 @@ struct XQuADGoldenTests {
         let dense = try index.search(fixture.questions, k: 100).map { $0.map(\.chunkID) }
         let denseHits = try index.search(fixture.questions, k: 20)
 
-        // Scores agree to float precision; ids agree except where two scores tie within that precision.
+        // Scores agree to float precision; ids agree except where two scores tie within that precision. Both sides
+        // take float32 dot products of the same unit vectors in other orders: each is within √n·u·Σ|qᵢpᵢ| of the
+        // exact value (probabilistic bound; Σ|qᵢpᵢ| ≤ ‖q‖‖p‖ = 1), so with a safety factor of 4 they differ by at
+        // most 4·2·√n·u ≈ 9.3e-6 for n = 384 (the worst case 2·γₙ is 4.6e-5).
+        let bound = 4 * 2 * Float(golden.dimension).squareRoot() * 0x1p-24
         var reordered = 0
         for (q, hits) in denseHits.enumerated() {
             for (j, hit) in hits.enumerated() {
-                #expect(abs(hit.score - golden.denseTop20Scores[q][j]) < 2e-5)
+                #expect(abs(hit.score - golden.denseTop20Scores[q][j]) <= bound)
                 if hit.chunkID != golden.denseTop20Ids[q][j] { reordered += 1 }
             }
         }

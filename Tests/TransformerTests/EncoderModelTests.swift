@@ -23,7 +23,11 @@ struct EncoderModelTests {
         #expect(together.map(\.tokenCount) == sequences.map(\.count))
         for (sequence, states) in zip(sequences, together) {
             let alone = try model.hiddenStates([sequence])[0]
-            #expect(maxAbsDifference(states.values, alone.values) <= 1e-6)
+            // Packing other sequences changes only the order of sums (rows per matrix product, BLAS kernel).
+            let bound = RoundingTolerance.encoder(model.configuration, tokens: sequence.count)
+                .absolute(around: alone.values)
+            let difference = maxAbsDifference(states.values, alone.values)
+            #expect(difference <= bound, "\(difference) > \(bound)")
             #expect(states.hiddenSize == 32)
             #expect(states[token: 0].count == 32)
         }

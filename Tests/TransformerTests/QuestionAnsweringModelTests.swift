@@ -9,7 +9,7 @@ struct QuestionAnsweringModelTests {
         try QuestionAnsweringModel(directory: ModelDirectory(url: Fixture.model("tiny-xlmr-qa")))
     }
 
-    @Test("start/end logits match PyTorch within 1e-4 (padded batches of 4 in PyTorch)")
+    @Test("start/end logits match PyTorch within rounding (padded batches of 4 in PyTorch)")
     func logitsMatchPyTorch() throws {
         let goldens = try #require(Fixture.goldens.qa["tiny-xlmr-qa"])
         #expect(goldens.contains { $0.ids.count == 384 })
@@ -18,8 +18,14 @@ struct QuestionAnsweringModelTests {
         #expect(results.count == goldens.count)
         for (result, golden) in zip(results, goldens) {
             #expect(result.start.count == golden.ids.count)
-            #expect(maxAbsDifference(result.start, golden.start) <= 1e-4)
-            #expect(maxAbsDifference(result.end, golden.end) <= 1e-4)
+            // Another order of sums, and other exp/erf approximations (a few u each, within the safety factor).
+            let path = RoundingTolerance.encoder(model.encoder.configuration, tokens: golden.ids.count)
+                .then(model.encoder.configuration.hiddenSize)
+            for (got, want) in [(result.start, golden.start), (result.end, golden.end)] {
+                let bound = path.absolute(around: want)
+                let difference = maxAbsDifference(got, want)
+                #expect(difference <= bound, "\(difference) > \(bound)")
+            }
         }
     }
 
@@ -33,8 +39,15 @@ struct QuestionAnsweringModelTests {
         for (sequence, result) in zip(sequences, batched) {
             let single = try model.logits(for: [sequence], maxBatchSize: 1)[0]
             #expect(result.start.count == sequence.count)
-            #expect(maxAbsDifference(result.start, single.start) <= 1e-5)
-            #expect(maxAbsDifference(result.end, single.end) <= 1e-5)
+            // Batching changes only the order of sums (rows per matrix product, BLAS kernel); the head adds one
+            // reduction over the hidden size.
+            let path = RoundingTolerance.encoder(model.encoder.configuration, tokens: sequence.count)
+                .then(model.encoder.configuration.hiddenSize)
+            for (got, want) in [(result.start, single.start), (result.end, single.end)] {
+                let bound = path.absolute(around: want)
+                let difference = maxAbsDifference(got, want)
+                #expect(difference <= bound, "\(difference) > \(bound)")
+            }
         }
     }
 
