@@ -41,10 +41,10 @@ final class HubStandIn: @unchecked Sendable {
 
     struct StandInError: Error { var message: String }
 
-    static let support = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    static let script = support.appendingPathComponent("hub_standin.py")
+    static let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    static let script = tests.appendingPathComponent("Support/hub_standin.py")
     /// The repository root.
-    static let repository = support.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = tests.deletingLastPathComponent().deletingLastPathComponent()
     /// The committed tiny models.
     static let fixtures = repository.appendingPathComponent("Tests/TransformerTests/Fixtures")
 }
