@@ -33,10 +33,9 @@ final class HubStandIn: @unchecked Sendable {
     deinit { stop() }
 
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        // No waitUntilExit(): on Linux it spins the calling thread's run loop and can hang inside a test task;
+        // Foundation reaps the child itself.
+        if process.isRunning { process.terminate() }
     }
 
     struct StandInError: Error { var message: String }

@@ -172,9 +172,9 @@ struct ModelDownloaderFaultTests {
     @Test("no network: a one-line error that suggests offline mode")
     func noNetwork() async throws {
         let temporary = try TemporaryFolder()
-        let standIn = try HubStandIn(repos: [:])
-        let endpoint = standIn.endpoint
-        standIn.stop()  // nothing listens on that port any more
+        // Port 9 (discard): nothing listens there. (A port freed by a stopped stand-in may be reused at once by
+        // another test's stand-in running in parallel.)
+        let endpoint = "http://127.0.0.1:9"
         let environment = HubEnvironment(endpoint: endpoint, cache: HubCache(root: temporary.url))
         let error = await #expect(throws: HubError.self) {
             try await ModelDownloader(environment: environment).pull("a/b")
