@@ -38,6 +38,9 @@ struct ModelsCommandTests {
         ]
         let out = Pipe()
         process.standardOutput = out
+        // The stand-in exits when its stdin closes: when this test process ends, whatever happens.
+        process.standardInput = Pipe()
+        process.standardError = FileHandle.nullDevice
         try process.run()
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {

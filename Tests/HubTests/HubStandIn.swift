@@ -4,6 +4,8 @@ import Foundation
 final class HubStandIn: @unchecked Sendable {
     // @unchecked: `process` is only started in init and terminated in stop().
     private let process = Process()
+    /// Held open while the stand-in should run: it exits when this closes, even if the test process dies.
+    private let input = Pipe()
     let port: Int
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
@@ -15,6 +17,8 @@ final class HubStandIn: @unchecked Sendable {
             + options
         let output = Pipe()
         process.standardOutput = output
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
         try process.run()
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
@@ -35,6 +39,7 @@ final class HubStandIn: @unchecked Sendable {
     func stop() {
         // No waitUntilExit(): on Linux it spins the calling thread's run loop and can hang inside a test task;
         // Foundation reaps the child itself.
+        try? input.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
     }
 
@@ -118,6 +123,7 @@ enum HuggingFaceHubPython {
         process.executableURL = HubStandIn.repository.appendingPathComponent("scripts/hub-venv")
         let output = Pipe()
         process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

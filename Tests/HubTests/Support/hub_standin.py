@@ -267,6 +267,13 @@ def main():
             if item.lfs:
                 server.blobs[item.sha256] = item
     print(server.server_address[1], flush=True)
+    # The test that started us holds our stdin open; when it closes (stopped, or the test process died), exit,
+    # so that no stand-in outlives its test.
+    def exit_on_stdin_eof():
+        sys.stdin.buffer.read()
+        os._exit(0)
+
+    threading.Thread(target=exit_on_stdin_eof, daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
