@@ -4,6 +4,8 @@ import Foundation
 public enum HubCacheError: LocalizedError, Equatable, Sendable {
     /// Neither a folder at that path nor a Hugging Face cache entry for that id exists.
     case notAvailable(model: String, cache: String)
+    /// `models verify`/`models rm` named a model (or revision) the cache does not hold.
+    case notCached(model: String, revision: String?)
 
     /// One actionable line.
     public var errorDescription: String? {
@@ -11,9 +13,12 @@ public enum HubCacheError: LocalizedError, Equatable, Sendable {
         case .notAvailable(let model, let cache):
             if HubCache.isModelID(model) {
                 return "model \(model) is not available locally (no folder of that name, nothing in \(cache)); "
-                    + "get it with `huggingface-cli download \(model)` or pass a model folder"
+                    + "download it with `askdocs models pull \(model)` or pass a model folder"
             }
             return "model folder \(model) does not exist; pass a model folder or a Hugging Face id in \(cache)"
+        case .notCached(let model, let revision):
+            let at = revision.map { " at \($0)" } ?? ""
+            return "\(model)\(at) is not in the Hugging Face cache; `askdocs models list` shows what is"
         }
     }
 }

@@ -252,7 +252,7 @@ struct SearchCommandTests {
             "index", workspace.path("docs"), "--db", workspace.path("db.sqlite"), "--retriever", "org/not-downloaded",
         ])
         #expect(result.status != 0)
-        #expect(result.standardError.contains("huggingface-cli download org/not-downloaded"))
+        #expect(result.standardError.contains("askdocs models pull org/not-downloaded"))
         #expect(result.standardError.split(separator: "\n").count == 1)
         let bm25Only = try AskDocsProcess.run([
             "index", workspace.path("docs"), "--db", workspace.path("db.sqlite"), "--no-embed",

@@ -67,7 +67,7 @@ struct HubCacheTests {
             try cache.locate("org/missing")
         }
         let message = HubCacheError.notAvailable(model: "org/missing", cache: root.path).localizedDescription
-        #expect(message.contains("huggingface-cli download org/missing"))
+        #expect(message.contains("askdocs models pull org/missing"))
         #expect(!message.contains("\n"))
         let folder = HubCacheError.notAvailable(model: "/no/such/folder", cache: root.path).localizedDescription
         #expect(folder.contains("does not exist"))

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// `askdocs models pull|list|verify|rm` end to end: the built executable over real pipes, against the local Hub
+/// stand-in (`Tests/HubTests/Support/hub_standin.py`) serving the committed tiny QA model.
+@Suite("askdocs models")
+struct ModelsCommandTests {
+    static let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Runs `askdocs` with `environment` added to (HF_ variables replaced in) this process's environment.
+    static func run(_ arguments: [String], environment: [String: String]) throws -> AskDocsProcess.Result {
+        let process = Process()
+        process.executableURL = AskDocsProcess.executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HF_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let (out, err) = (Pipe(), Pipe())
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return AskDocsProcess.Result(
+            status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
+            standardError: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Starts the stand-in serving `tests/tiny-qa`; returns it and its endpoint.
+    static func startStandIn() throws -> (Process, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", tests.appendingPathComponent("HubTests/Support/hub_standin.py").path,
+            "--repo", "tests/tiny-qa=" + tests.appendingPathComponent("TransformerTests/Fixtures/tiny-xlmr-qa").path,
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        // The stand-in exits when its stdin closes: when this test process ends, whatever happens.
+        process.standardInput = Pipe()
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let port = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return (process, "http://127.0.0.1:\(port)")
+    }
+
+    @Test("pull (quiet when piped), list, verify and rm over a fresh cache")
+    func lifecycle() throws {
+        let (server, endpoint) = try Self.startStandIn()
+        defer { server.terminate() }
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-models-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let env = ["HF_ENDPOINT": endpoint, "HF_HUB_CACHE": cache.path]
+
+        let pull = try Self.run(["models", "pull", "tests/tiny-qa"], environment: env)
+        #expect(pull.status == 0, "\(pull.standardError)")
+        let snapshot = pull.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(snapshot.hasPrefix(cache.appendingPathComponent("models--tests--tiny-qa/snapshots/").path))
+        #expect(FileManager.default.fileExists(atPath: snapshot + "/model.safetensors"))
+        #expect(!pull.standardError.contains("\r"), "a progress bar on a pipe")
+        #expect(pull.standardError.contains("5 files"))
+
+        let list = try Self.run(["models", "list"], environment: env)
+        #expect(list.status == 0)
+        #expect(list.standardOutput.contains("tests/tiny-qa\tmain\t"))
+        #expect(list.standardOutput.contains("\tyes"))
+
+        let verify = try Self.run(["models", "verify", "tests/tiny-qa"], environment: env)
+        #expect(verify.status == 0)
+        #expect(verify.standardOutput.split(separator: "\n").count == 5)
+
+        let offline = try Self.run(
+            ["models", "pull", "tests/tiny-qa"], environment: env.merging(["HF_HUB_OFFLINE": "1"]) { $1 })
+        #expect(
+            offline.status == 0 && offline.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == snapshot)
+
+        let rm = try Self.run(["models", "rm", "tests/tiny-qa"], environment: env)
+        #expect(rm.status == 0 && rm.standardError.contains("removed tests/tiny-qa"))
+        let empty = try Self.run(["models", "list"], environment: env)
+        #expect(empty.standardError.contains("no models"))
+    }
+
+    @Test("errors are one line: a bad id, a missing repo, offline without the model")
+    func errors() throws {
+        let (server, endpoint) = try Self.startStandIn()
+        defer { server.terminate() }
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-models-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let env = ["HF_ENDPOINT": endpoint, "HF_HUB_CACHE": cache.path]
+        let bad = try Self.run(["models", "pull", "not-an-id"], environment: env)
+        #expect(bad.status != 0 && bad.standardError.contains("OWNER/NAME"))
+        let missing = try Self.run(["models", "pull", "tests/missing"], environment: env)
+        #expect(missing.status != 0 && missing.standardError.contains("no model tests/missing on the Hub"))
+        let offline = try Self.run(
+            ["models", "pull", "tests/tiny-qa"], environment: env.merging(["HF_HUB_OFFLINE": "1"]) { $1 })
+        #expect(offline.status != 0 && offline.standardError.contains("offline mode"))
+        #expect(offline.standardError.split(separator: "\n").count == 1)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// The local Hub stand-in (`hub_standin.py`) on 127.0.0.1, on a port the system picks; stopped on `deinit`.
+final class HubStandIn: @unchecked Sendable {
+    // @unchecked: `process` is only started in init and terminated in stop().
+    private let process = Process()
+    /// Held open while the stand-in should run: it exits when this closes, even if the test process dies.
+    private let input = Pipe()
+    let port: Int
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// Serves `repos` (id → folder) with these extra stand-in options (`--drop-after`, `--corrupt`, `--token`...).
+    init(repos: [String: URL], options: [String] = []) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments =
+            ["python3", Self.script.path] + repos.sorted { $0.key < $1.key }.flatMap { ["--repo", "\($0)=\($1.path)"] }
+            + options
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            line.append(chunk)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
+            process.terminate()
+            throw StandInError(message: "the Hub stand-in did not start")
+        }
+        self.port = port
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        // No waitUntilExit(): on Linux it spins the calling thread's run loop and can hang inside a test task;
+        // Foundation reaps the child itself.
+        try? input.fileHandleForWriting.close()
+        if process.isRunning { process.terminate() }
+    }
+
+    struct StandInError: Error { var message: String }
+
+    static let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    static let script = tests.appendingPathComponent("Support/hub_standin.py")
+    /// The repository root.
+    static let repository = tests.deletingLastPathComponent().deletingLastPathComponent()
+    /// The committed tiny models.
+    static let fixtures = repository.appendingPathComponent("Tests/TransformerTests/Fixtures")
+}
+
+/// A throw-away folder, removed on deinit.
+final class TemporaryFolder: @unchecked Sendable {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-hub-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Test repos: copies of the committed fixtures, plus files a pull must skip.
+enum TestRepos {
+    /// `tiny-xlmr-qa` with a README, pickled weights and an ONNX export beside it.
+    static func questionAnswering(in folder: URL) throws -> URL {
+        let repo = folder.appendingPathComponent("repo-qa")
+        try FileManager.default.copyItem(at: HubStandIn.fixtures.appendingPathComponent("tiny-xlmr-qa"), to: repo)
+        try Data("# tiny\n".utf8).write(to: repo.appendingPathComponent("README.md"))
+        try Data(repeating: 7, count: 1000).write(to: repo.appendingPathComponent("pytorch_model.bin"))
+        try FileManager.default.createDirectory(
+            at: repo.appendingPathComponent("onnx"), withIntermediateDirectories: true)
+        try Data(repeating: 9, count: 100).write(to: repo.appendingPathComponent("onnx/model.onnx"))
+        return repo
+    }
+
+    /// A repo with only `pytorch_model.bin` weights.
+    static func pickleOnly(in folder: URL) throws -> URL {
+        let repo = folder.appendingPathComponent("repo-pickle")
+        try FileManager.default.createDirectory(at: repo, withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: repo.appendingPathComponent("config.json"))
+        try Data(repeating: 7, count: 1000).write(to: repo.appendingPathComponent("pytorch_model.bin"))
+        return repo
+    }
+
+    /// The sentence-transformers fixture (with the nested `1_Pooling/config.json`).
+    static var sentenceEmbedding: URL { HubStandIn.fixtures.appendingPathComponent("tiny-bert-mean") }
+}
+
+/// The `huggingface_hub`-only venv of `scripts/hub-venv` (created on first use, reused after).
+enum HuggingFaceHubPython {
+    /// Runs `code` with the venv's python and `environment`; returns stdout, or throws with stderr.
+    static func run(_ code: String, environment: [String: String]) throws -> String {
+        let python = try interpreter()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", code]
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HF_") }
+        env["HF_HUB_DISABLE_TELEMETRY"] = "1"
+        env["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+        env.merge(environment) { $1 }
+        process.environment = env
+        let (output, error) = (Pipe(), Pipe())
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw HubStandIn.StandInError(message: "huggingface_hub failed: " + String(decoding: err, as: UTF8.self))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func interpreter() throws -> String {
+        let process = Process()
+        process.executableURL = HubStandIn.repository.appendingPathComponent("scripts/hub-venv")
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw HubStandIn.StandInError(message: "scripts/hub-venv failed")
+        }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
