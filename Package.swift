@@ -89,7 +89,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AskDocsCLITests",
-            dependencies: ["AskDocsCLI", "AskDocs", "DocumentStore", "Retrieval", "Transformer"],
+            dependencies: ["AskDocsCLI", "AskDocs", "DocumentStore", "Reader", "Retrieval", "Transformer"],
             // Read by path (#filePath): the tests hand these files to the built executable.
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings

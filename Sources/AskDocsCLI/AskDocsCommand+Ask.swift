@@ -1,18 +1,250 @@
 import ArgumentParser
+import AskDocs
+import DocumentStore
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension AskDocsCommand {
     /// `askdocs ask`: Answer a question from the indexed documents, with its source.
     struct Ask: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ask",
-            abstract: "Answer a question from the indexed documents, with its source. (not implemented yet)"
+            abstract: "Answer a question from the indexed documents, with its source.",
+            discussion: """
+                Retrieves passages (hybrid search by default), reads them all with the reader and ranks the \\
+                answers across them, or says that the documents do not answer the question. Without a question \\
+                and without --questions, reads questions line by line from standard input (models load once). \\
+                --json prints the schema of the README's "Ask" section; --questions writes one such object per \\
+                line, with the input's "id".
+                """
         )
 
-        @Argument(parsing: .allUnrecognized, help: .hidden)
-        var arguments: [String] = []
+        @Argument(help: "The question.")
+        var question: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Answer a JSON Lines file of {\"id\": …, \"question\": …} (- for standard input); prints one JSON "
+                    + "line per question.",
+                valueName: "file"))
+        var questions: String?
+
+        @Option(help: "The database file.")
+        var db: String = Configuration.default.databasePath
+
+        @Option(help: "Passages (chunks) retrieved and read.")
+        var passages: Int = AskRequest.defaultPassages
+
+        @Option(help: "Answers to show.")
+        var answers: Int = 1
+
+        @Option(help: "Retrieval: dense, bm25 or hybrid.")
+        var mode: SearchMode = .hybrid
+
+        @Option(help: "The reader: a model folder or a Hugging Face id in the local cache.")
+        var reader: String = Configuration.default.readerModel
+
+        @Option(help: "The retriever (default: the one the database was built with).")
+        var retriever: String?
+
+        @Option(
+            name: .customLong("no-answer-boost"),
+            help: "Added to the reader's no-answer score; positive says \"no answer\" more often.")
+        var noAnswerBoost: Float = 0
+
+        @Option(name: .customLong("path-prefix"), help: "Only documents whose path starts with this.")
+        var pathPrefix: String?
+
+        @Option(
+            name: .customLong("glob"), help: "Only documents whose absolute path matches this glob ('*' crosses '/').")
+        var glob: String?
+
+        @Option(name: .customLong("lang"), help: "Only documents in this language (e.g. de); repeatable.")
+        var languages: [String] = []
+
+        @Option(
+            name: .customLong("modified-after"),
+            help: "Only documents modified after this date (YYYY-MM-DD or ISO 8601).")
+        var modifiedAfter: String?
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        @Flag(help: "Print the seconds of each stage (load, search, read, rank) on standard error.")
+        var verbose = false
+
+        func validate() throws {
+            if question != nil && questions != nil { throw ValidationError("give a question or --questions, not both") }
+            if let question, question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw ValidationError("the question is empty")
+            }
+            guard passages > 0 else { throw ValidationError("--passages must be positive") }
+            guard answers > 0 else { throw ValidationError("--answers must be positive") }
+            guard noAnswerBoost.isFinite else { throw ValidationError("--no-answer-boost must be a finite number") }
+            if let modifiedAfter, Search.date(modifiedAfter) == nil {
+                throw ValidationError("--modified-after: expected YYYY-MM-DD or an ISO 8601 date and time")
+            }
+        }
 
         func run() async throws {
-            throw NotImplemented(command: "ask", issue: nil)
+            let started = Date()
+            let asker = try Asker.open(database: db, reader: reader, retriever: retriever, dense: mode != .bm25)
+            if verbose { Self.log(String(format: "load %.3f s", Date().timeIntervalSince(started))) }
+            if let questions {
+                try answerFile(questions, with: asker)
+            } else if let question {
+                let response = try asker.ask(request(question))
+                report(response)
+                print(
+                    json
+                        ? try Self.encode(response) : AnswerText(highlight: isatty(STDOUT_FILENO) == 1).render(response)
+                )
+            } else {
+                try answerInteractively(with: asker)
+            }
+        }
+
+        func request(_ question: String) -> AskRequest {
+            AskRequest(
+                question: question, passages: passages, answers: answers, mode: mode, noAnswerBoost: noAnswerBoost,
+                filter: SearchFilter(
+                    pathPrefix: pathPrefix.map(Search.absolutePrefix), pathGlob: glob, languages: Set(languages),
+                    modifiedAfter: modifiedAfter.flatMap(Search.date)))
+        }
+
+        /// Questions line by line from standard input; a failing question is reported and the next one read.
+        func answerInteractively(with asker: Asker) throws {
+            let terminal = isatty(STDIN_FILENO) == 1
+            let printer = AnswerText(highlight: isatty(STDOUT_FILENO) == 1)
+            while true {
+                if terminal { FileHandle.standardError.write(Data("? ".utf8)) }
+                guard let line = readLine() else { break }
+                let question = line.trimmingCharacters(in: .whitespacesAndNewlines)
+                if question.isEmpty { continue }
+                do {
+                    let response = try asker.ask(request(question))
+                    report(response)
+                    print(json ? try Self.encode(response) : printer.render(response) + (terminal ? "\n" : ""))
+                } catch {
+                    Self.log("Error: \(error.localizedDescription)")
+                }
+                fflush(nil)  // answers appear as they are ready when piped
+            }
+        }
+
+        /// `--questions`: one JSON line per input line, `{"id", "error"}` for a question that fails.
+        func answerFile(_ path: String, with asker: Asker) throws {
+            struct Line: Decodable {
+                var id: String?
+                var question: String
+                enum CodingKeys: CodingKey { case id, question }
+                init(from decoder: any Decoder) throws {
+                    let container = try decoder.container(keyedBy: CodingKeys.self)
+                    question = try container.decode(String.self, forKey: .question)
+                    if let text = try? container.decode(String.self, forKey: .id) {
+                        id = text
+                    } else {
+                        id = try container.decodeIfPresent(Int.self, forKey: .id).map(String.init)
+                    }
+                }
+            }
+            let data: Data
+            if path == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                guard let contents = FileManager.default.contents(atPath: path) else {
+                    throw CommandFailure("cannot read \(path)")
+                }
+                data = contents
+            }
+            var failures = 0
+            for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated()
+            where !line.allSatisfy(\.isWhitespace) {
+                guard let entry = try? JSONDecoder().decode(Line.self, from: Data(line.utf8)) else {
+                    throw CommandFailure("\(path) line \(number + 1): expected {\"id\": …, \"question\": \"…\"}")
+                }
+                var object: [String: Any]
+                do {
+                    let response = try asker.ask(request(entry.question))
+                    report(response)
+                    object =
+                        try JSONSerialization.jsonObject(with: Data(Self.encode(response).utf8)) as? [String: Any]
+                        ?? [:]
+                } catch {
+                    failures += 1
+                    object = ["question": entry.question, "error": error.localizedDescription]
+                }
+                object["id"] = entry.id ?? NSNull()
+                let encoded = try JSONSerialization.data(
+                    withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: encoded, as: UTF8.self))
+            }
+            if failures > 0 { throw CommandFailure("\(failures) question(s) failed; see their \"error\" lines") }
+        }
+
+        /// `--verbose`: the seconds of each stage on standard error.
+        func report(_ response: AskResponse) {
+            guard verbose else { return }
+            let t = response.timings
+            Self.log(String(format: "search %.3f s, read %.3f s, rank %.3f s", t.search, t.read, t.rank))
+        }
+
+        static func log(_ line: String) {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+
+        static func encode(_ response: AskResponse) throws -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(response), as: UTF8.self)
         }
     }
+}
+
+/// The human form of an answer: text, probability, source and the sentence with the answer marked.
+struct AnswerText {
+    /// ANSI colour (a terminal) rather than [brackets] (a pipe).
+    var highlight: Bool
+
+    func render(_ response: AskResponse) -> String {
+        guard response.answerable else {
+            var line = String(format: "No answer (probability %.3f)", response.noAnswer.probability)
+            if let best = response.bestCandidate {
+                line += String(format: "; best candidate %@ (probability %.3f)", quoted(best.text), best.probability)
+                line += "\n" + source(best)
+            } else if response.passages.isEmpty {
+                line += "; no passage matched"
+            }
+            return line
+        }
+        return response.answers.enumerated().map { index, answer in
+            let number = response.answers.count > 1 ? "\(index + 1). " : ""
+            return number + String(format: "%@  (probability %.3f)", answer.text, answer.probability) + "\n"
+                + source(answer)
+        }.joined(separator: "\n")
+    }
+
+    func source(_ answer: AskResponse.Answer) -> String {
+        let title = answer.document.title.map { " — \($0)" } ?? ""
+        return "   \(answer.document.path)\(title) [\(answer.start)..<\(answer.end)]\n   " + marked(answer.sentence)
+    }
+
+    func marked(_ sentence: AskResponse.Sentence) -> String {
+        let scalars = Array(sentence.text.unicodeScalars)
+        func text(_ range: Range<Int>) -> String {
+            let lower = max(0, min(range.lowerBound, scalars.count))
+            let upper = max(lower, min(range.upperBound, scalars.count))
+            return String(String.UnicodeScalarView(scalars[lower..<upper]))
+        }
+        let before = text(0..<sentence.answerStart)
+        let answer = text(sentence.answerStart..<sentence.answerEnd)
+        let after = text(sentence.answerEnd..<scalars.count)
+        let shown = highlight ? "\u{1B}[1;33m\(answer)\u{1B}[0m" : "[\(answer)]"
+        return (before + shown + after).split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    func quoted(_ text: String) -> String { "\"\(text)\"" }
 }

@@ -6,7 +6,7 @@ extension AskDocsCommand {
         static let configuration = CommandConfiguration(
             commandName: "eval",
             abstract: "Evaluate the reader (SQuAD metrics) or the retriever (Recall@k, MRR).",
-            subcommands: [Squad.self, Retrieval.self]
+            subcommands: [Squad.self, Retrieval.self, Ask.self]
         )
     }
 }

@@ -1,0 +1,57 @@
+import Foundation
+
+/// Why a question cannot be asked; every message is one actionable line that names no command-line flag.
+public enum AskError: LocalizedError, Equatable, Sendable {
+    /// No database at the path yet.
+    case noIndex(database: String)
+    /// The database exists but holds no chunks.
+    case emptyIndex(database: String)
+    /// The reader is neither a folder nor a Hugging Face id in the local cache.
+    case readerNotAvailable(model: String, cache: String)
+    /// The reader folder exists but does not load as a question-answering model.
+    case unloadableReader(model: String, reason: String)
+    /// The retriever could not be found or loaded.
+    case retrieverNotAvailable(model: String, reason: String)
+    /// The vector index was built with another retriever than the one asked with.
+    case retrieverMismatch(built: String, requested: String)
+    /// The question is empty or only whitespace.
+    case emptyQuestion
+    /// The question leaves the reader no room for passages.
+    case questionTooLong(tokens: Int, limit: Int)
+    /// A request option is out of range.
+    case invalidRequest(String)
+    /// Search or reading failed for another reason.
+    case failed(stage: String, reason: String)
+
+    /// One actionable line.
+    public var errorDescription: String? {
+        switch self {
+        case .noIndex(let database):
+            "no index at \(database) yet; build one with `askdocs index PATH...`"
+        case .emptyIndex(let database):
+            "the index at \(database) holds no passages; add documents with `askdocs index PATH...`"
+        case .readerNotAvailable(let model, let cache):
+            if model.hasPrefix("/") || model.hasPrefix(".") || !model.contains("/") {
+                "reader model folder \(model) does not exist; give a reader model folder or a Hugging Face id in \(cache)"
+            } else {
+                "reader \(model) is not available locally (no folder of that name, nothing in \(cache)); "
+                    + "download it with `huggingface-cli download \(model)` or give a reader model folder"
+            }
+        case .unloadableReader(let model, let reason):
+            "cannot load the reader \(model): \(reason)"
+        case .retrieverNotAvailable(let model, let reason):
+            "cannot load the retriever \(model): \(reason)"
+        case .retrieverMismatch(let built, let requested):
+            "the index was built with the retriever \(built), not \(requested); ask with the retriever it was "
+                + "built with, or rebuild the index with `askdocs reindex`"
+        case .emptyQuestion:
+            "the question is empty; ask a question"
+        case .questionTooLong(let tokens, let limit):
+            "the question has \(tokens) tokens; the reader accepts at most \(limit); shorten the question"
+        case .invalidRequest(let reason):
+            reason
+        case .failed(let stage, let reason):
+            "\(stage) failed: \(reason)"
+        }
+    }
+}

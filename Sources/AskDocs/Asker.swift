@@ -1,0 +1,149 @@
+import DocumentStore
+import Foundation
+import Hub
+import Ingest
+import Reader
+import Retrieval
+
+/// Answers questions over an index: retrieves candidate chunks with `Searcher`, reads them all in one dynamically
+/// padded batch with the extractive reader in ranking mode, and returns the answers with their sources (document,
+/// character range, sentence), or "no answer" with how close the best candidate came.
+public struct Asker: Sendable {
+    /// Retrieves the passages.
+    public var searcher: Searcher
+    /// Reads the passages.
+    public var reader: ExtractiveReader
+    /// Window length and overlap of the reader (`maxSeqLen`, `docStride`); other fields are unused.
+    public var windowOptions: ReaderOptions
+    /// Ranking options; `topK` and `noAnswerBoost` are taken from each request.
+    public var rankingOptions: RankingOptions
+
+    /// Creates an asker over loaded parts.
+    public init(
+        searcher: Searcher, reader: ExtractiveReader, windowOptions: ReaderOptions = ReaderOptions(),
+        rankingOptions: RankingOptions = RankingOptions()
+    ) {
+        self.searcher = searcher
+        self.reader = reader
+        self.windowOptions = windowOptions
+        self.rankingOptions = rankingOptions
+    }
+
+    /// Opens the index at `database` and loads the models.
+    ///
+    /// - Parameters:
+    ///   - database: the SQLite database `askdocs index` built.
+    ///   - reader: the reader model: a folder, or a Hugging Face id in the local cache.
+    ///   - retriever: the retriever; nil is the one the index was built with (else the default).
+    ///   - dense: whether dense and hybrid search will be used (loads the retriever and the vector index).
+    public static func open(
+        database: String, reader: String, retriever: String? = nil, dense: Bool = true,
+        cache: HubCache = HubCache()
+    ) throws -> Asker {
+        guard FileManager.default.fileExists(atPath: database) else { throw AskError.noIndex(database: database) }
+        let store: DocumentStore
+        do {
+            store = try DocumentStore(path: database)
+        } catch {
+            throw AskError.failed(stage: "opening \(database)", reason: error.localizedDescription)
+        }
+        guard (try? store.counts().chunks) ?? 0 > 0 else { throw AskError.emptyIndex(database: database) }
+        let builtWith = try? store.setting(RetrieverModel.setting)
+        let retrieverName = retriever ?? builtWith ?? Configuration.default.retrieverModel
+        var model: RetrieverModel?
+        func loadRetriever() throws -> RetrieverModel {
+            if let model { return model }
+            do {
+                let loaded = try RetrieverModel(retrieverName, cache: cache)
+                model = loaded
+                return loaded
+            } catch {
+                throw AskError.retrieverNotAvailable(model: retrieverName, reason: error.localizedDescription)
+            }
+        }
+        let termizer = try termizer(for: store, retriever: loadRetriever)
+        var vectors: VectorIndex?
+        if dense {
+            let loaded = try loadRetriever()
+            let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: database))
+            guard location.exists else {
+                throw AskError.failed(
+                    stage: "dense search",
+                    reason: "\(database) has no vector index; index it with a retriever, or search by BM25 only")
+            }
+            do {
+                vectors = try VectorIndex.open(
+                    at: location, expecting: loaded.embedder.identity, dimension: loaded.embedder.dimension)
+            } catch VectorIndexError.modelMismatch(let built, let requested) {
+                throw AskError.retrieverMismatch(built: built, requested: requested)
+            } catch {
+                throw AskError.failed(stage: "opening the vector index", reason: error.localizedDescription)
+            }
+        }
+        let searcher = Searcher(store: store, termizer: termizer, retriever: model, vectors: vectors)
+        return Asker(searcher: searcher, reader: try loadReader(reader, cache: cache))
+    }
+
+    /// Loads a reader from a folder or the local Hugging Face cache.
+    public static func loadReader(_ name: String, cache: HubCache = HubCache()) throws -> ExtractiveReader {
+        let folder: URL
+        do {
+            folder = try cache.locate(name)
+        } catch {
+            throw AskError.readerNotAvailable(model: name, cache: cache.root.path)
+        }
+        do {
+            return try ExtractiveReader(directory: folder)
+        } catch ReaderError.unloadableModel(_, let reason) {
+            throw AskError.unloadableReader(model: name, reason: reason)
+        } catch {
+            throw AskError.unloadableReader(model: name, reason: error.localizedDescription)
+        }
+    }
+
+    /// The termizer that made the database's chunk terms, so queries are made the same way.
+    static func termizer(for store: DocumentStore, retriever: () throws -> RetrieverModel) throws
+        -> any SearchTermizer
+    {
+        let stored = try? store.setting(Indexer.termsSetting)
+        if stored == nil || stored == WordTermizer().identifier { return WordTermizer() }
+        let termizer = try retriever().termizer
+        guard termizer.identifier == stored else {
+            throw AskError.retrieverMismatch(
+                built: "a retriever whose search terms are '\(stored ?? "")'",
+                requested: "one making '\(termizer.identifier)'")
+        }
+        return termizer
+    }
+
+    /// Answers one question.
+    public func ask(_ request: AskRequest) throws -> AskResponse {
+        let question = request.question.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !question.isEmpty else { throw AskError.emptyQuestion }
+        guard request.passages > 0 else { throw AskError.invalidRequest("the number of passages must be positive") }
+        guard request.answers > 0 else { throw AskError.invalidRequest("the number of answers must be positive") }
+        try checkLength(question)
+        let clock = ContinuousClock()
+        let searchStart = clock.now
+        let results: [SearchResult]
+        do {
+            results = try searcher.search(
+                SearchRequest(query: question, k: request.passages, mode: request.mode, filter: request.filter))
+        } catch {
+            throw AskError.failed(stage: "search", reason: error.localizedDescription)
+        }
+        let searchSeconds = (clock.now - searchStart).seconds
+        let read = try self.read(question: question, results: results, request: request)
+        return response(
+            question: question, results: results, ranking: read.ranking,
+            timings: AskResponse.Timings(search: searchSeconds, read: read.readSeconds, rank: read.rankSeconds))
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import AskDocs
+import Foundation
+import Reader
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension AskDocsCommand.Eval {
+    /// `askdocs eval ask`: open-domain SQuAD evaluation of `askdocs ask` beside the closed-book score.
+    struct Ask: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ask",
+            abstract: "Open-domain evaluation: ask a SQuAD-format file's questions over all its paragraphs.",
+            discussion: """
+                Every paragraph becomes a document of a temporary index (chunked as `askdocs index` chunks); \\
+                every question of the chosen articles is asked over the whole corpus. Prints the official SQuAD \\
+                metrics of the top answer (open domain) beside recall of the gold paragraph among the passages \\
+                read and the closed-book score (the reader given the gold paragraph, as `eval squad` reads).
+                """
+        )
+
+        @Option(help: "The SQuAD-format JSON file.")
+        var data: String
+
+        @Option(help: "Articles to ask, by position from 0: A..B (inclusive) or A.")
+        var articles: String?
+
+        @Option(help: "Passages read per question.")
+        var passages: Int = AskRequest.defaultPassages
+
+        @Option(help: "Retrieval: dense, bm25 or hybrid.")
+        var mode: SearchMode = .hybrid
+
+        @Option(help: "The reader: a model folder or a Hugging Face id in the local cache.")
+        var reader: String = Configuration.default.readerModel
+
+        @Option(help: "The retriever.")
+        var retriever: String = Configuration.default.retrieverModel
+
+        @Option(help: "MLQA answer normalisation for this language (e.g. zh); default SQuAD's.")
+        var lang: String?
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func validate() throws {
+            guard passages > 0 else { throw ValidationError("--passages must be positive") }
+            if let articles, Self.range(articles) == nil {
+                throw ValidationError("--articles: expected A..B or A (article positions from 0)")
+            }
+        }
+
+        static func range(_ text: String) -> ClosedRange<Int>? {
+            let parts = text.components(separatedBy: "..")
+            guard parts.count <= 2, let lower = Int(parts[0]), let upper = Int(parts.last ?? ""), 0 <= lower,
+                lower <= upper
+            else { return nil }
+            return lower...upper
+        }
+
+        func run() async throws {
+            let dataset = try SQuADDataset(contentsOf: URL(fileURLWithPath: data))
+            let normalizer =
+                try lang.map { SQuADNormalizer(.mlqa(try SQuADNormalizer.Language($0))) } ?? SQuADNormalizer()
+            let model = try IndexAccess.loadRetriever(retriever)
+            let evaluator = AskEvaluator(
+                reader: try Asker.loadReader(reader), retriever: model, passages: passages, mode: mode,
+                normalizer: normalizer)
+            let progress = IndexAccess.interactive ? CountProgress(label: "questions") : nil
+            let result = try evaluator.evaluate(dataset, articles: articles.flatMap(Self.range)) { done, total in
+                progress?.update(done, total)
+            }
+            progress?.finish()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                return
+            }
+            print(
+                String(
+                    format: """
+                        questions %d (paragraphs %d, chunks %d), passages %d
+                                     exact     f1
+                        open domain  %6.2f  %6.2f
+                        closed book  %6.2f  %6.2f
+                        recall of the gold paragraph  %.3f
+                        seconds per question  %.3f open domain, %.3f closed book (index built in %.1f s)
+                        """, result.questions, result.paragraphs, result.chunks, result.passages,
+                    result.openDomain.exact, result.openDomain.f1, result.closedBook.exact, result.closedBook.f1,
+                    result.recall, result.secondsPerQuestion, result.closedBookSecondsPerQuestion,
+                    result.indexSeconds))
+        }
+    }
+}
