@@ -457,8 +457,9 @@ def main():
                     [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(prepend_scheme=scheme)])
                 goldens[f"whitespace_split_{scheme}"] = flat(single_encodings(raw, sample))
             # The normalizer hard set through the model's own Metaspace pre-tokenizer.
-            add_normalizer_hard(goldens, fast, XLMRobertaTokenizerFast(vocab_file=model).backend_tokenizer,
-                                variants)
+            # A fresh conversion: the loop above changed the pre-tokenizer of `fast`'s backend too.
+            fresh = XLMRobertaTokenizerFast(vocab_file=model)
+            add_normalizer_hard(goldens, fresh, fresh.backend_tokenizer, variants)
             write(os.path.join(args.out, "spm-goldens.json.gz"), goldens)
 
 
