@@ -25,7 +25,7 @@ extension ExtractiveReader {
         }
         // One padded batch: the passages of one question are few and of similar length.
         let total = encodings.reduce(0) { $0 + $1.count }
-        let windows = try readerWindows(encodings, contexts: passages.map(\.text), batchSize: max(total, 1))
+        let windows = try readerWindows(encodings, batchSize: max(total, 1))
         return try ranker.rank(
             zip(passages, windows).map { passage, passageWindows in
                 RankingPassage(

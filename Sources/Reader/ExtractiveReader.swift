@@ -178,7 +178,7 @@ public struct ExtractiveReader: Sendable {
         -> [ReaderResult]
     {
         let postprocessor = try PipelinePostprocessor(options: options.pipeline)
-        let windows = try readerWindows(encodings, contexts: inputs.map(\.context), batchSize: options.batchSize)
+        let windows = try readerWindows(encodings, batchSize: options.batchSize)
         var results: [ReaderResult] = []
         results.reserveCapacity(inputs.count)
         for (input, inputWindows) in zip(inputs, windows) {
@@ -210,9 +210,7 @@ public struct ExtractiveReader: Sendable {
 
     /// Runs every window of every input through the model in length-sorted batches and pairs the
     /// logits with their encodings.
-    func readerWindows(_ encodings: [[Encoding]], contexts: [String], batchSize: Int) throws(ReaderError)
-        -> [[ReaderWindow]]
-    {
+    func readerWindows(_ encodings: [[Encoding]], batchSize: Int) throws(ReaderError) -> [[ReaderWindow]] {
         let flat = encodings.flatMap { $0 }
         let logits: [SpanLogits]
         do {
@@ -223,11 +221,11 @@ public struct ExtractiveReader: Sendable {
         var result: [[ReaderWindow]] = []
         result.reserveCapacity(encodings.count)
         var next = 0
-        for (inputEncodings, context) in zip(encodings, contexts) {
+        for inputEncodings in encodings {
             var windows: [ReaderWindow] = []
             windows.reserveCapacity(inputEncodings.count)
             for encoding in inputEncodings {
-                windows.append(window(encoding, logits: logits[next], context: context))
+                windows.append(window(encoding, logits: logits[next]))
                 next += 1
             }
             result.append(windows)
@@ -235,15 +233,12 @@ public struct ExtractiveReader: Sendable {
         return result
     }
 
-    /// The reader's view of one window. Word ids are inferred from offsets (XLM-R `Metaspace` words),
-    /// as the tokenizer does not report them.
-    func window(_ encoding: Encoding, logits: SpanLogits, context: String) -> ReaderWindow {
+    /// The reader's view of one window, with the tokenizer's word ids (Hugging Face `Encoding.word_ids`).
+    func window(_ encoding: Encoding, logits: SpanLogits) -> ReaderWindow {
         var classPositions = encoding.ids.indices.filter { encoding.ids[$0] == classTokenId }
         if classPositions.isEmpty { classPositions = [0] }
         return ReaderWindow(
-            offsets: encoding.offsets, sequenceIds: encoding.sequenceIds,
-            wordIds: ReaderWindow.inferredWordIds(
-                offsets: encoding.offsets, sequenceIds: encoding.sequenceIds, context: context),
+            offsets: encoding.offsets, sequenceIds: encoding.sequenceIds, wordIds: encoding.wordIds,
             startLogits: logits.start, endLogits: logits.end, attentionMask: encoding.attentionMask.map { $0 != 0 },
             classTokenPositions: classPositions)
     }

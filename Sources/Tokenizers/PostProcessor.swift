@@ -59,6 +59,7 @@ package struct PostProcessor: Sendable {
         out.tokens.reserveCapacity(total)
         out.offsets.reserveCapacity(total)
         out.sequenceIds.reserveCapacity(total)
+        out.wordIds.reserveCapacity(total)
         out.typeIds.reserveCapacity(total)
         for piece in template {
             switch piece {
@@ -68,6 +69,7 @@ package struct PostProcessor: Sendable {
                 out.tokens.append(contentsOf: tokens)
                 out.offsets.append(contentsOf: repeatElement(0..<0, count: ids.count))
                 out.sequenceIds.append(contentsOf: repeatElement(nil, count: ids.count))
+                out.wordIds.append(contentsOf: repeatElement(nil, count: ids.count))
                 out.typeIds.append(contentsOf: repeatElement(typeId, count: ids.count))
             case .sequence(let isFirst, let typeId):
                 guard let encoding = isFirst ? first : second else { continue }
@@ -75,6 +77,7 @@ package struct PostProcessor: Sendable {
                 out.tokens.append(contentsOf: encoding.tokens)
                 out.offsets.append(contentsOf: encoding.offsets)
                 out.sequenceIds.append(contentsOf: repeatElement(isFirst ? 0 : 1, count: encoding.count))
+                out.wordIds.append(contentsOf: encoding.wordIds)
                 out.typeIds.append(contentsOf: repeatElement(typeId, count: encoding.count))
             }
         }

@@ -80,14 +80,22 @@ package struct TokenizerPipeline: Sendable {
         var out = Encoding.empty
         out.ids.reserveCapacity(scalars.count / 3)
         var scratch = UnigramScratch()
+        // The index of the next pre-tokenizer split: the reference's word id (`into_encoding` enumerates the
+        // non-empty splits, an added token being a split of its own).
+        var word = 0
         var last = 0
         for (index, range) in rawAdded.matches(in: scalars) {
-            if range.lowerBound > last { encodePiece(scalars, last..<range.lowerBound, into: &out, scratch: &scratch) }
+            if range.lowerBound > last {
+                encodePiece(scalars, last..<range.lowerBound, into: &out, word: &word, scratch: &scratch)
+            }
             // The token text is the matched span, stripped whitespace included, as in the reference.
-            append(&out, id: rawAdded.tokens[index].id, token: Self.text(scalars[range]), offsets: range)
+            append(&out, id: rawAdded.tokens[index].id, token: Self.text(scalars[range]), offsets: range, word: word)
+            word += 1
             last = range.upperBound
         }
-        if last < scalars.count { encodePiece(scalars, last..<scalars.count, into: &out, scratch: &scratch) }
+        if last < scalars.count {
+            encodePiece(scalars, last..<scalars.count, into: &out, word: &word, scratch: &scratch)
+        }
         out.sequenceIds = Array(repeating: 0, count: out.ids.count)
         out.typeIds = Array(repeating: 0, count: out.ids.count)
         out.attentionMask = Array(repeating: 1, count: out.ids.count)
@@ -100,76 +108,87 @@ package struct TokenizerPipeline: Sendable {
         return s
     }
 
-    @inline(__always) private func append(_ out: inout Encoding, id: Int32, token: String, offsets: Range<Int>) {
+    @inline(__always) private func append(
+        _ out: inout Encoding, id: Int32, token: String, offsets: Range<Int>, word: Int
+    ) {
         out.ids.append(id)
         out.tokens.append(token)
         out.offsets.append(offsets)
+        out.wordIds.append(word)
     }
 
     /// Normalizes one raw piece between added tokens, then splits off normalized added tokens.
     private func encodePiece(
-        _ scalars: [UInt32], _ range: Range<Int>, into out: inout Encoding, scratch: inout UnigramScratch
+        _ scalars: [UInt32], _ range: Range<Int>, into out: inout Encoding, word: inout Int,
+        scratch: inout UnigramScratch
     ) {
         var text = NormalizedText(original: scalars, range: range)
         normalizer?.apply(&text)
         let matches = normalizedAdded.matches(in: text.scalars)
         if matches.isEmpty {
-            encodeNormalized(&text, into: &out, scratch: &scratch)
+            encodeNormalized(&text, into: &out, word: &word, scratch: &scratch)
             return
         }
         var last = 0
         for (index, match) in matches {
             if match.lowerBound > last {
                 var sub = text.slice(last..<match.lowerBound)
-                encodeNormalized(&sub, into: &out, scratch: &scratch)
+                encodeNormalized(&sub, into: &out, word: &word, scratch: &scratch)
             }
             append(
                 &out, id: normalizedAdded.tokens[index].id, token: Self.text(text.scalars[match]),
-                offsets: text.originalRange(match))
+                offsets: text.originalRange(match), word: word)
+            word += 1
             last = match.upperBound
         }
         if last < text.count {
             var sub = text.slice(last..<text.count)
-            encodeNormalized(&sub, into: &out, scratch: &scratch)
+            encodeNormalized(&sub, into: &out, word: &word, scratch: &scratch)
         }
     }
 
     /// Pre-tokenizes and runs the model over normalized text.
-    private func encodeNormalized(_ text: inout NormalizedText, into out: inout Encoding, scratch: inout UnigramScratch)
-    {
+    private func encodeNormalized(
+        _ text: inout NormalizedText, into out: inout Encoding, word: inout Int, scratch: inout UnigramScratch
+    ) {
         guard !text.isEmpty else { return }
         guard let preTokenizer else {
-            runModel(text, [0..<text.count], into: &out, scratch: &scratch)
+            runModel(text, [0..<text.count], into: &out, word: &word, scratch: &scratch)
             return
         }
         if case .sequence = preTokenizer {
-            for (split, words) in preTokenizer.splits(text) { runModel(split, words, into: &out, scratch: &scratch) }
+            for (split, words) in preTokenizer.splits(text) {
+                runModel(split, words, into: &out, word: &word, scratch: &scratch)
+            }
         } else {
             let words = preTokenizer.apply(&text)
-            runModel(text, words, into: &out, scratch: &scratch)
+            runModel(text, words, into: &out, word: &word, scratch: &scratch)
         }
     }
 
+    /// Runs the model over each split `words` of `text`; each split is one word id.
     private func runModel(
-        _ text: NormalizedText, _ words: [Range<Int>], into out: inout Encoding, scratch: inout UnigramScratch
+        _ text: NormalizedText, _ words: [Range<Int>], into out: inout Encoding, word: inout Int,
+        scratch: inout UnigramScratch
     ) {
         guard !words.isEmpty else { return }
         switch model {
         case .unigram(let unigram):
-            encodeUnigram(unigram, text, words, into: &out, scratch: &scratch)
+            encodeUnigram(unigram, text, words, into: &out, word: &word, scratch: &scratch)
         case .wordPiece(let wordPiece):
-            for word in words {
-                for (id, piece, range) in wordPiece.tokenize(text.scalars[word]) {
-                    let r = (word.lowerBound + range.lowerBound)..<(word.lowerBound + range.upperBound)
-                    append(&out, id: id, token: piece, offsets: text.originalRange(r))
+            for split in words {
+                for (id, piece, range) in wordPiece.tokenize(text.scalars[split]) {
+                    let r = (split.lowerBound + range.lowerBound)..<(split.lowerBound + range.upperBound)
+                    append(&out, id: id, token: piece, offsets: text.originalRange(r), word: word)
                 }
+                word += 1
             }
         }
     }
 
     private func encodeUnigram(
         _ unigram: UnigramModel, _ text: NormalizedText, _ words: [Range<Int>], into out: inout Encoding,
-        scratch: inout UnigramScratch
+        word: inout Int, scratch: inout UnigramScratch
     ) {
         // UTF-8 of the normalized text, with the scalar index at each scalar's first byte.
         let n = text.count
@@ -186,9 +205,9 @@ package struct TokenizerPipeline: Sendable {
         scalarAt[p] = Int32(n)
         var tokens: [ModelTokenBytes] = []
         bytes.withUnsafeBufferPointer { all in
-            for word in words {
-                let lower = byteOf[word.lowerBound]
-                let upper = byteOf[word.upperBound]
+            for split in words {
+                let lower = byteOf[split.lowerBound]
+                let upper = byteOf[split.upperBound]
                 let wordBytes = UnsafeBufferPointer(rebasing: all[lower..<upper])
                 tokens.removeAll(keepingCapacity: true)
                 unigram.tokens(wordBytes, unigram.segment(wordBytes, scratch: &scratch), into: &tokens)
@@ -197,8 +216,9 @@ package struct TokenizerPipeline: Sendable {
                     let end = Int(scalarAt[lower + token.range.upperBound])
                     append(
                         &out, id: token.id, token: token.token ?? unigram.pieces[Int(token.id)],
-                        offsets: text.originalRange(start..<end))
+                        offsets: text.originalRange(start..<end), word: word)
                 }
+                word += 1
             }
         }
     }

@@ -49,6 +49,15 @@ struct BertGoldenTests {
         #expect(checker.checkHardPairs(pairs, label: "bert") >= pairs.count)
     }
 
+    @Test("normalizer hard set (zero-width, bidi, soft hyphen, NBSP, full-width) and its pair windows")
+    func normalizerHardSet() throws {
+        let checker = try #require(checker)
+        let hard = try #require(Self.goldens["hard_normalizer"] as? [String: Any])
+        #expect(checker.checkHard(hard, label: "bert normalizer") > 250)
+        let pairs = try #require(Self.goldens["hard_normalizer_pairs"] as? [Any])
+        #expect(checker.checkHardPairs(pairs, label: "bert normalizer") > pairs.count)
+    }
+
     @Test("token type ids are 0 for the question and 1 for the context")
     func typeIds() throws {
         let tokenizer = try #require(Self.tokenizer)

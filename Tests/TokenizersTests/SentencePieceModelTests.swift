@@ -52,6 +52,17 @@ struct SentencePieceModelTests {
         let hard = try #require(Self.goldens["hard"] as? [String: Any])
         #expect(checker.checkHard(hard, label: "spm") > 400)
     }
+
+    @Test("normalizer hard set (zero-width, bidi, soft hyphen, NBSP, full-width) and its pair windows")
+    func normalizerHardSet() throws {
+        let tokenizer = try #require(Self.tokenizer)
+        let checker = GoldenChecker(
+            tokenizer: tokenizer, pipeline: tokenizer.pipeline, prefix: [0], middle: [2, 2], suffix: [2])
+        let hard = try #require(Self.goldens["hard_normalizer"] as? [String: Any])
+        #expect(checker.checkHard(hard, label: "spm normalizer") > 250)
+        let pairs = try #require(Self.goldens["hard_normalizer_pairs"] as? [Any])
+        #expect(checker.checkHardPairs(pairs, label: "spm normalizer") > pairs.count)
+    }
 }
 
 /// `Sequence[WhitespaceSplit, Metaspace]` pre-tokenization (older `tokenizer.json` conversions), on the same

@@ -71,6 +71,15 @@ struct XLMRobertaGoldenTests {
         #expect(checker.checkHardPairs(pairs, label: "xlmr") > pairs.count)
     }
 
+    @Test("normalizer hard set (zero-width, bidi, soft hyphen, NBSP, full-width) and its pair windows")
+    func normalizerHardSet() throws {
+        let checker = try #require(checker)
+        let hard = try #require(Self.goldens["hard_normalizer"] as? [String: Any])
+        #expect(checker.checkHard(hard, label: "xlmr normalizer") > 250)
+        let pairs = try #require(Self.goldens["hard_normalizer_pairs"] as? [Any])
+        #expect(checker.checkHardPairs(pairs, label: "xlmr normalizer") > pairs.count)
+    }
+
     @Test("decode inverts encode on plain text and skips special tokens")
     func decode() throws {
         let tokenizer = try #require(Self.tokenizer)

@@ -9,11 +9,20 @@ Writes, under Tests/TokenizersTests/Fixtures:
   bert-goldens.json.gz      the same checks for that BERT tokenizer on English XQuAD.
   spm-tiny/sentencepiece.bpe.model.gz   a tiny SentencePiece unigram model trained here (nmt_nfkc rules).
   spm-goldens.json.gz       XLMRobertaTokenizerFast converted from that model: XQuAD subset + hard set.
+  xlmr-tf5-goldens.json.gz  the same XLM-R tokenizer as saved by transformers 5 (xlmr-tf5/, made by
+                            tf5_fixtures.py: bare Precompiled, Sequence[WhitespaceSplit, Metaspace]): the first
+                            60 contexts of each language with their questions and pairs, and both hard sets.
 
-Compact layout: ids and offsets are flat int arrays with per-text lengths; offsets are delta-coded. Pair windows are stored as the
+Every encoding also records its word ids (`Encoding.word_ids`: the index of the pre-tokenizer split of each
+token, None for special tokens); the files also hold a second hard set rich in characters the normalizers
+remove or rewrite (zero-width spaces and joiners, soft hyphens, bidi marks, variation selectors, NBSP,
+full-width forms) in several scripts, alone and in pair windows (`hard_normalizer`, `hard_normalizer_pairs`).
+
+Compact layout: ids and offsets are flat int arrays with per-text lengths; offsets are delta-coded; word ids
+are delta-coded too (word - previous word, from 0). Pair windows are stored as the
 context-token ranges [a, b) of each window; this script asserts that every window the reference returns is
 exactly `specials + question tokens + specials + context tokens[a:b] + specials` (ids, offsets and
-sequence ids), so a Swift test that rebuilds windows from the single-text goldens checks every value.
+sequence ids, word ids), so a Swift test that rebuilds windows from the single-text goldens checks every value.
 """
 import argparse
 import gzip
@@ -112,16 +121,22 @@ def hard_set():
 
 
 def flat(encodings):
-    """Flat ids; offsets delta-coded per text as (start - previous end, end - start) so they compress well."""
-    ids, offsets, lengths = [], [], []
+    """Flat ids; offsets delta-coded per text as (start - previous end, end - start) and word ids as
+    (word - previous word) so they compress well."""
+    ids, offsets, words, lengths = [], [], [], []
     for e in encodings:
         ids.extend(e.ids)
         previous = 0
         for s, t in e.offsets:
             offsets.extend((s - previous, t - s))
             previous = t
+        previous = 0
+        for w in e.word_ids:
+            assert w is not None  # no special tokens in singles
+            words.append(w - previous)
+            previous = w
         lengths.append(len(e.ids))
-    return {"ids": ids, "offsets": offsets, "lengths": lengths}
+    return {"ids": ids, "offsets": offsets, "words": words, "lengths": lengths}
 
 
 def single_encodings(raw, texts):
@@ -129,7 +144,8 @@ def single_encodings(raw, texts):
 
 
 def full(encodings, raw=None):
-    out = [{"ids": e.ids, "tokens": e.tokens, "offsets": [list(o) for o in e.offsets]} for e in encodings]
+    out = [{"ids": e.ids, "tokens": e.tokens, "offsets": [list(o) for o in e.offsets], "word_ids": e.word_ids}
+           for e in encodings]
     if raw is not None:
         for entry, e in zip(out, encodings):
             entry["decoded"] = raw.decode(e.ids, skip_special_tokens=True)
@@ -144,10 +160,12 @@ def check_windows(fast, question, context, q_enc, c_enc, max_length, stride, pre
     ranges = []
     q_ids, c_ids = q_enc.ids, c_enc.ids
     q_off, c_off = [tuple(o) for o in q_enc.offsets], [tuple(o) for o in c_enc.offsets]
+    q_words, c_words = q_enc.word_ids, c_enc.word_ids
     for w in range(len(out["input_ids"])):
         ids = out["input_ids"][w]
         offs = [tuple(o) for o in out["offset_mapping"][w]]
         seq = out.sequence_ids(w)
+        words = out.word_ids(w)
         head = len(prefix) + len(q_ids) + len(middle)
         a = None
         # Find where this window's context slice starts: the unique a that makes the layout match.
@@ -163,7 +181,9 @@ def check_windows(fast, question, context, q_enc, c_enc, max_length, stride, pre
         exp_ids = prefix + q_ids + middle + c_ids[a:b] + suffix
         exp_off = [(0, 0)] * len(prefix) + q_off + [(0, 0)] * len(middle) + c_off[a:b] + [(0, 0)] * len(suffix)
         exp_seq = [None] * len(prefix) + [0] * len(q_ids) + [None] * len(middle) + [1] * n + [None] * len(suffix)
-        assert ids == exp_ids and offs == exp_off and seq == exp_seq, (question, w)
+        # Each sequence counts its words from 0, and a window keeps the word ids of the whole context.
+        exp_words = [None] * len(prefix) + q_words + [None] * len(middle) + c_words[a:b] + [None] * len(suffix)
+        assert ids == exp_ids and offs == exp_off and seq == exp_seq and words == exp_words, (question, w)
         ranges.append((a, b))
     return ranges
 
@@ -186,16 +206,94 @@ def hard_pairs(hard):
     return [(hard[q], hard[c]) for q, c in picks if q < len(hard) and c < len(hard)]
 
 
+def normalizer_hard_set():
+    """Texts rich in characters the normalizers remove or rewrite, in several scripts: hand-written cases, then
+    seeded random mixtures of words and such characters."""
+    zwsp, zwnj, zwj, shy, nbsp = "\u200b", "\u200c", "\u200d", "\u00ad", "\u00a0"
+    texts = [
+        "\u200b", " \u200b", " \u200b ", "\u200b ", "a \u200bb", "a\u200b b", "a \u200b b", "a \u200b\u200b b",
+        "\u200b\u200ba", "a\u200b", " \u200b\u200c\u200d ", "\u00ad", "a\u00adb", "a \u00adb", "\ufe0f", "x\ufe0f y",
+        "\u200e\u200f", "\u202a\u202b\u202c\u202d\u202e", "\u00a0", "a\u00a0\u00a0b", "\u3000", "a\u3000b",
+        "ذهب الطالب إلى \u200bالمدرسة في \u200bالصباح الباكر.",
+        "في عام 1279 \u200b\u200bتأسست المدينة، \u200fوهي\u200e عاصمة\u00a0الإقليم.",
+        "\u202bالنص العربي \u202aEnglish inside\u202c والنهاية\u202c",
+        "من می\u200cخواهم به کتاب\u200cخانه بروم \u200bو کتاب\u200cها را ببینم.",
+        "\u200fفارسی\u200f زبان\u200cهای \u200c\u200cایرانی",
+        "क्\u200dष नमस्ते \u200bहिन्दी\u00a0भाषा र\u200d्\u200dय",
+        "हिन्दी\u200c \u200bमें \u00adलिखा गया\u200e पाठ।",
+        "co\u00adop\u00aderation in\u00adter\u00adna\u00adtion\u00adal \u200bword",
+        "Hello\u00a0world \u2764\ufe0f and \u263a\ufe0e end\ufe0f.",
+        "ＦＵＬＬ　ｗｉｄｔｈ　ｔｅｘｔ！ ｈｅｌｌｏ（ｗｏｒｌｄ）１２３",
+        "\u202aLTR embed\u202c \u202bRTL embed\u202c \u202doverride\u202c \u202ereversed\u202c",
+        "東京\u3000タワー \u200b日本の\u200b首都。 中文，全角！？ ＡＢＣ",
+        "ภาษา\u200bไทย \u200bสวัสดี\u200bครับ ขอบคุณ\u00a0มาก",
+        "👍\ufe0f \u200d👩\u200d💻 ✌\ufe0e \u200b🇫🇷",
+        "a" + zwsp * 50 + " b" + shy * 20 + " c" + nbsp * 10,
+    ]
+    words = {
+        "ar": ["مرحبا", "بالعالم", "المدرسة", "الطالب", "كتاب", "١٢٣٤"],
+        "fa": ["می", "خواهم", "کتاب", "ها", "ایران", "۱۳۹۹"],
+        "hi": ["नमस्ते", "हिन्दी", "भाषा", "क्ष", "र्य", "१२३"],
+        "la": ["Hello", "world", "co", "operation", "Straße", "café", "ﬁne"],
+        "cjk": ["東京", "日本語", "中文", "タワー", "한국어", "ｶﾀｶﾅ"],
+        "th": ["ภาษา", "ไทย", "สวัสดี", "ครับ", "กรุงเทพ"],
+    }
+    marks = [zwsp, " " + zwsp, zwsp + " ", zwnj, zwj, shy, "\u200e", "\u200f", "\u202a", "\u202b", "\u202c",
+             "\u202d", "\u202e", "\ufe0f", "\ufe0e", nbsp, "\u3000", " ", "  ", "\uff0c", "\uff01", "\uff21",
+             "\u2060", "\ufeff", "\u2009", "\u202f"]
+    rng = random.Random(4321)
+    for _ in range(240):
+        script = rng.choice(sorted(words))
+        parts = []
+        for _ in range(rng.randint(2, 14)):
+            parts.append(rng.choice(words[script] if rng.random() < 0.8 else words[rng.choice(sorted(words))]))
+            parts.append("".join(rng.choice(marks) for _ in range(rng.randint(0, 3))) or " ")
+        texts.append("".join(parts))
+    return texts
+
+
+def normalizer_hard_pairs(texts):
+    """(question, context) pairs over the normalizer hard set; contexts join several texts so small windows
+    overflow many times."""
+    rng = random.Random(99)
+    pairs = []
+    for k in range(12):
+        question = texts[22 + k % (len(texts) - 22)]
+        context = " ".join(rng.choice(texts) for _ in range(rng.randint(3, 10)))
+        pairs.append((question, context))
+    return pairs
+
+
+def window_goldens(fast, question, context, variants):
+    out = []
+    for max_length, stride in variants:
+        try:
+            enc = fast(question, context, truncation="only_second", max_length=max_length, stride=stride,
+                       return_overflowing_tokens=True, return_offsets_mapping=True)
+        except Exception:
+            continue  # the question leaves no room: the Swift API returns no windows (checked elsewhere)
+        windows = [{"ids": enc["input_ids"][w], "offsets": [list(o) for o in enc["offset_mapping"][w]],
+                    "sequence_ids": enc.sequence_ids(w), "word_ids": enc.word_ids(w)}
+                   for w in range(len(enc["input_ids"]))]
+        out.append({"question": question, "context": context, "max_length": max_length, "stride": stride,
+                    "windows": windows})
+    return out
+
+
 def write(path, obj):
     with gzip.GzipFile(path, "wb", mtime=0) as f:
         f.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB)")
 
 
-def make_goldens(fast, raw, shared, langs, prefix, middle, suffix, hard, variants):
+def make_goldens(fast, raw, shared, langs, prefix, middle, suffix, hard, variants, contexts_limit=None):
     goldens = {"languages": {}, "hard": {}, "hard_pairs": []}
     for lang in langs:
         contexts, questions, pairs = xquad(shared, lang)
+        if contexts_limit is not None:
+            # Questions stay whole (the Swift test reads them all); only pairs of the kept contexts are stored.
+            contexts = contexts[:contexts_limit]
+            pairs = [(q, c) for q, c in pairs if c < contexts_limit]
         entry = {
             "contexts": flat(single_encodings(raw, contexts)),
             "questions": flat(single_encodings(raw, questions)),
@@ -211,10 +309,20 @@ def make_goldens(fast, raw, shared, langs, prefix, middle, suffix, hard, variant
             out = fast(question, context, truncation="only_second", max_length=max_length, stride=stride,
                        return_overflowing_tokens=True, return_offsets_mapping=True)
             windows = [{"ids": out["input_ids"][w], "offsets": [list(o) for o in out["offset_mapping"][w]],
-                        "sequence_ids": out.sequence_ids(w)} for w in range(len(out["input_ids"]))]
+                        "sequence_ids": out.sequence_ids(w), "word_ids": out.word_ids(w)}
+                       for w in range(len(out["input_ids"]))]
             goldens["hard_pairs"].append({"question": question, "context": context, "max_length": max_length,
                                           "stride": stride, "windows": windows})
+    add_normalizer_hard(goldens, fast, raw, variants)
     return goldens
+
+
+def add_normalizer_hard(goldens, fast, raw, variants):
+    texts = normalizer_hard_set()
+    goldens["hard_normalizer"] = {"texts": texts, "encodings": full(raw.encode_batch(texts, add_special_tokens=True),
+                                                                    raw)}
+    goldens["hard_normalizer_pairs"] = [w for q, c in normalizer_hard_pairs(texts)
+                                        for w in window_goldens(fast, q, c, variants)]
 
 
 def bert_tokenizer(shared, out_dir):
@@ -288,7 +396,7 @@ def main():
     parser.add_argument("--shared", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared"))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "Tests",
                                                       "TokenizersTests", "Fixtures"))
-    parser.add_argument("--only", choices=["xlmr", "bert", "spm"], action="append")
+    parser.add_argument("--only", choices=["xlmr", "bert", "spm", "xlmr-tf5"], action="append")
     args = parser.parse_args()
     import tempfile
     from tokenizers import Tokenizer
@@ -297,7 +405,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     hard = hard_set()
     variants = [(384, 128), (64, 16), (32, 0)]
-    only = set(args.only or ["xlmr", "bert", "spm"])
+    only = set(args.only or ["xlmr", "bert", "spm", "xlmr-tf5"])
 
     if "xlmr" in only:
         path = os.path.join(args.shared, "models", "xlmr-tokenizer", "tokenizer.json")
@@ -305,6 +413,22 @@ def main():
         fast = PreTrainedTokenizerFast(tokenizer_file=path)
         write(os.path.join(args.out, "xlmr-goldens.json.gz"),
               make_goldens(fast, raw, args.shared, LANGS, [0], [2, 2], [2], hard, variants))
+
+    if "xlmr-tf5" in only:
+        # Put the vocabulary of ../shared's file back into the committed transformers 5 frame.
+        with gzip.open(os.path.join(args.out, "xlmr-tf5", "tokenizer-without-vocab.json.gz"), "rt",
+                       encoding="utf-8") as f:
+            frame = json.load(f)
+        with open(os.path.join(args.shared, "models", "xlmr-tokenizer", "tokenizer.json"), encoding="utf-8") as f:
+            frame["model"]["vocab"] = json.load(f)["model"]["vocab"]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "tokenizer.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(frame, f, ensure_ascii=False)
+            raw = Tokenizer.from_file(path)
+            fast = PreTrainedTokenizerFast(tokenizer_file=path)
+            write(os.path.join(args.out, "xlmr-tf5-goldens.json.gz"),
+                  make_goldens(fast, raw, args.shared, LANGS, [0], [2, 2], [2], hard, variants, contexts_limit=60))
 
     if "bert" in only:
         path = bert_tokenizer(args.shared, os.path.join(args.out, "bert-xquad-en"))
@@ -332,6 +456,10 @@ def main():
                 raw.pre_tokenizer = pre_tokenizers.Sequence(
                     [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(prepend_scheme=scheme)])
                 goldens[f"whitespace_split_{scheme}"] = flat(single_encodings(raw, sample))
+            # The normalizer hard set through the model's own Metaspace pre-tokenizer.
+            # A fresh conversion: the loop above changed the pre-tokenizer of `fast`'s backend too.
+            fresh = XLMRobertaTokenizerFast(vocab_file=model)
+            add_normalizer_hard(goldens, fresh, fresh.backend_tokenizer, variants)
             write(os.path.join(args.out, "spm-goldens.json.gz"), goldens)
 
 

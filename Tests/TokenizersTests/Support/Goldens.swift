@@ -47,32 +47,42 @@ enum Fixtures {
     }
 }
 
-/// Flat golden encodings: `ids`, delta-coded `offsets` (start − previous end, end − start) and per-text `lengths`.
+/// Flat golden encodings: `ids`, delta-coded `offsets` (start − previous end, end − start), delta-coded word ids
+/// `words` (word − previous word) and per-text `lengths`.
 struct FlatGoldens {
     let ids: [Int32]
     let offsets: [Int]
+    let words: [Int]
     let lengths: [Int]
 
     init(_ object: Any?) {
         let dictionary = object as? [String: Any] ?? [:]
         ids = (dictionary["ids"] as? [Int] ?? []).map { Int32($0) }
         offsets = dictionary["offsets"] as? [Int] ?? []
+        words = dictionary["words"] as? [Int] ?? []
         lengths = dictionary["lengths"] as? [Int] ?? []
     }
 
     /// The golden encodings, one per text (no special tokens; tokens are not stored).
-    var encodings: [(ids: ArraySlice<Int32>, offsets: [Range<Int>])] {
-        var result: [(ArraySlice<Int32>, [Range<Int>])] = []
+    var encodings: [(ids: ArraySlice<Int32>, offsets: [Range<Int>], wordIds: [Int?])] {
+        var result: [(ArraySlice<Int32>, [Range<Int>], [Int?])] = []
         var start = 0
         for length in lengths {
             var offsets: [Range<Int>] = []
+            var wordIds: [Int?] = []
             var previous = 0
+            var word = 0
             for k in start..<(start + length) {
                 let lower = previous + self.offsets[2 * k]
                 previous = lower + self.offsets[2 * k + 1]
                 offsets.append(lower..<previous)
+                // A file without word ids yields no ids, so the comparison fails rather than passes.
+                if k < words.count {
+                    word += words[k]
+                    wordIds.append(word)
+                }
             }
-            result.append((ids[start..<(start + length)], offsets))
+            result.append((ids[start..<(start + length)], offsets, wordIds))
             start += length
         }
         return result
@@ -84,6 +94,8 @@ struct FullGolden {
     let ids: [Int32]
     let tokens: [String]
     let offsets: [Range<Int>]
+    /// `Encoding.word_ids` (`nil` for special tokens).
+    let wordIds: [Int?]
     /// The reference's `decode(ids, skip_special_tokens=True)` and `(…, False)`.
     let decoded: String?
     let decodedWithSpecialTokens: String?
@@ -93,6 +105,7 @@ struct FullGolden {
         ids = (dictionary["ids"] as? [Int] ?? []).map { Int32($0) }
         tokens = dictionary["tokens"] as? [String] ?? []
         offsets = (dictionary["offsets"] as? [[Int]] ?? []).map { $0[0]..<$0[1] }
+        wordIds = (dictionary["word_ids"] as? [Any] ?? []).map { $0 as? Int }
         decoded = dictionary["decoded"] as? String
         decodedWithSpecialTokens = dictionary["decoded_special"] as? String
     }
@@ -118,11 +131,13 @@ struct GoldenChecker {
             let encoding = pipeline.encodeSequence(text)
             encodings.append(encoding)
             guard i < expected.count else { continue }
-            if encoding.ids != Array(expected[i].ids) || encoding.offsets != expected[i].offsets {
+            if encoding.ids != Array(expected[i].ids) || encoding.offsets != expected[i].offsets
+                || encoding.wordIds != expected[i].wordIds
+            {
                 mismatches += 1
                 if mismatches <= 3 {
                     Issue.record(
-                        "\(label) #\(i) differs: \(String(text.prefix(80)).debugDescription)\n got ids \(encoding.ids.prefix(40)) offsets \(encoding.offsets.prefix(20))\nwant ids \(Array(expected[i].ids.prefix(40))) offsets \(expected[i].offsets.prefix(20))"
+                        "\(label) #\(i) differs: \(String(text.prefix(80)).debugDescription)\n got ids \(encoding.ids.prefix(40)) offsets \(encoding.offsets.prefix(20)) words \(encoding.wordIds.prefix(20))\nwant ids \(Array(expected[i].ids.prefix(40))) offsets \(expected[i].offsets.prefix(20)) words \(expected[i].wordIds.prefix(20))"
                     )
                 }
             }
@@ -159,7 +174,12 @@ struct GoldenChecker {
                     Array(repeating: nil, count: prefix.count) + Array(repeating: 0, count: gq[qi].ids.count)
                 sequenceIds += Array(repeating: nil, count: middle.count) + Array(repeating: 1, count: b - a)
                 sequenceIds += Array(repeating: nil, count: suffix.count)
-                expected.append(Encoding(ids: ids, tokens: [], offsets: offsets, sequenceIds: sequenceIds))
+                // Each sequence counts words from 0; a window keeps the context's word ids.
+                var wordIds: [Int?] = Array(repeating: nil, count: prefix.count) + gq[qi].wordIds
+                wordIds += Array(repeating: nil, count: middle.count) + Array(gc[ci].wordIds[a..<b])
+                wordIds += Array(repeating: nil, count: suffix.count)
+                expected.append(
+                    Encoding(ids: ids, tokens: [], offsets: offsets, sequenceIds: sequenceIds, wordIds: wordIds))
                 ids.removeAll()
             }
             let got = pipeline.windows(first: questions[qi], second: contexts[ci], maxLength: 384, stride: 128)
@@ -168,6 +188,7 @@ struct GoldenChecker {
                 got.count == expected.count
                 && zip(got, expected).allSatisfy {
                     $0.ids == $1.ids && $0.offsets == $1.offsets && $0.sequenceIds == $1.sequenceIds
+                        && $0.wordIds == $1.wordIds
                 }
             if !same {
                 mismatches += 1
@@ -199,11 +220,13 @@ struct GoldenChecker {
                     )
                 }
             }
-            if encoding.ids != golden.ids || encoding.offsets != golden.offsets || encoding.tokens != golden.tokens {
+            if encoding.ids != golden.ids || encoding.offsets != golden.offsets || encoding.tokens != golden.tokens
+                || encoding.wordIds != golden.wordIds
+            {
                 mismatches += 1
                 if mismatches <= 5 {
                     Issue.record(
-                        "\(label) hard text \(String(text.prefix(60)).debugDescription)\n got \(Array(zip(encoding.tokens, encoding.offsets).prefix(30)))\nwant \(Array(zip(golden.tokens, golden.offsets).prefix(30)))"
+                        "\(label) hard text \(String(text.prefix(60)).debugDescription)\n got \(Array(zip(encoding.tokens, encoding.offsets).prefix(30))) words \(encoding.wordIds.prefix(30))\nwant \(Array(zip(golden.tokens, golden.offsets).prefix(30))) words \(golden.wordIds.prefix(30))"
                     )
                 }
             }
@@ -225,7 +248,8 @@ struct GoldenChecker {
                 Encoding(
                     ids: (w["ids"] as? [Int] ?? []).map { Int32($0) }, tokens: [],
                     offsets: (w["offsets"] as? [[Int]] ?? []).map { $0[0]..<$0[1] },
-                    sequenceIds: (w["sequence_ids"] as? [Any] ?? []).map { $0 as? Int })
+                    sequenceIds: (w["sequence_ids"] as? [Any] ?? []).map { $0 as? Int },
+                    wordIds: (w["word_ids"] as? [Any] ?? []).map { $0 as? Int })
             }
             let got = tokenizer.encodePair(question, context, maxLength: maxLength, stride: stride)
             windows += expected.count
@@ -233,7 +257,8 @@ struct GoldenChecker {
                 got.count == expected.count, "\(label) \(maxLength)/\(stride) \(question.prefix(20).debugDescription)")
             for (g, e) in zip(got, expected) {
                 #expect(
-                    g.ids == e.ids && g.offsets == e.offsets && g.sequenceIds == e.sequenceIds,
+                    g.ids == e.ids && g.offsets == e.offsets && g.sequenceIds == e.sequenceIds
+                        && g.wordIds == e.wordIds,
                     "\(label) window of \(question.prefix(20).debugDescription) / \(context.prefix(20).debugDescription) (\(maxLength)/\(stride))"
                 )
             }
