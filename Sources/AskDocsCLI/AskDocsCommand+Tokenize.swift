@@ -106,7 +106,7 @@ enum TokenizeInput {
         var question: String?
         var context: String?
 
-        init(from decoder: any Decoder) throws {
+        init(from decoder: any Swift.Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             text = try? container.decode(String.self, forKey: .text)
             question = try? container.decode(String.self, forKey: .question)
