@@ -54,8 +54,7 @@ public struct IndexCheck: Sendable {
                 problems.append(
                     IndexProblem(
                         kind: .manifest, chunkIDs: [],
-                        message: "no vector index at \(location.directory.path) for \(live.count) chunks; "
-                            + "run `askdocs check --repair` or `askdocs index` again"))
+                        message: "no vector index at \(location.directory.path) for \(live.count) chunks"))
             }
             return problems
         }

@@ -13,7 +13,7 @@ public enum IndexerError: LocalizedError, Equatable, Sendable {
         switch self {
         case .searchTermsMismatch(let database, let stored, let current):
             "\(database) was built with search terms '\(stored)' but this askdocs makes '\(current)'; "
-                + "index into a new database with --db"
+                + "index into a new database"
         }
     }
 }

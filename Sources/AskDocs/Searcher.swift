@@ -61,9 +61,9 @@ public enum SearchError: LocalizedError, Equatable, Sendable {
     public var errorDescription: String? {
         switch self {
         case .noVectorIndex(let database):
-            "\(database) has no vector index; run `askdocs index` with a retriever, or search with --mode bm25"
+            "\(database) has no vector index; dense and hybrid search need one (BM25 search does not)"
         case .noRetriever:
-            "dense and hybrid search need a retriever model; pass --retriever MODEL or search with --mode bm25"
+            "dense and hybrid search need a retriever model to embed the query (BM25 search does not)"
         }
     }
 }

@@ -1,8 +1,6 @@
-import AskDocs
 import ArgumentParser
-import DocumentStore
+import AskDocs
 import Foundation
-import Retrieval
 
 extension AskDocsCommand {
     /// `askdocs check`: Verify that the database and the vector index agree.
@@ -11,57 +9,51 @@ extension AskDocsCommand {
             commandName: "check",
             abstract: "Verify that the database and the vector index agree.",
             discussion: """
-                Finds vectors whose chunk no longer exists, chunks without a vector, a missing or unreadable vector \\
-                index (or one built with another model than --retriever), and documents whose chunks do not add \\
-                up. Exits 1 when a problem remains. --repair (or `askdocs index` on the same paths) removes stale \\
-                vectors and embeds missing ones; a missing or unreadable index is rebuilt.
+                Finds vectors whose chunk no longer exists, chunks without a vector, a missing or unreadable vector \
+                index (or one built with another model than --retriever), and documents whose chunks do not add \
+                up. Exits 1 when a problem remains. --repair (or `askdocs index` on the same paths) removes stale \
+                vectors and embeds missing ones; a missing or unreadable index is rebuilt. --json prints \
+                {"problems": [{"kind", "chunk_ids", "message"}], "repaired": {...} (with --repair), "remaining": [...]}.
                 """
         )
 
-        @Option(help: "The database file.")
-        var db: String = Configuration.default.databasePath
+        @OptionGroup var database: DatabaseOption
 
-        @Option(
-            help: "The retriever to check against and to repair with (default: the one the database was built with).")
-        var retriever: String?
+        @OptionGroup var retriever: RetrieverOption
 
         @Flag(help: "Repair what is found by embedding missing chunks and removing stale vectors.")
         var repair = false
 
-        @Flag(help: "Print JSON: {\"problems\": [...], \"repaired\": ...}.")
-        var json = false
+        @OptionGroup var output: JSONOutputOption
 
         func run() async throws {
-            let store = try IndexAccess.openExisting(db)
-            let location = IndexAccess.location(db)
-            let expected = try retriever.map { try IndexAccess.loadRetriever($0).embedder.identity }
-            let check = IndexCheck(store: store, location: location)
-            let found = try check.run(expectedModel: expected)
+            let db = database.db
+            let (check, found) = try CommandFailure.reporting {
+                let check = try IndexCheck.open(database: db)
+                let expected = try retriever.retriever.map { name throws in
+                    try RetrieverModel.load(name).embedder.identity
+                }
+                return (check, try check.run(expectedModel: expected))
+            }
+            let store = check.store
             var remaining = found
             var repairReport: VectorSyncReport?
-            let repairable = found.contains { $0.kind != .database }
+            let repairable = IndexCheck.isRepairable(found)
             if repair, repairable {
-                let model = try IndexAccess.loadRetriever(try IndexAccess.retrieverName(retriever, store: store))
-                if location.exists,
-                    (try? VectorIndex.open(at: location, expecting: VectorIndex.readManifest(at: location).model))
-                        == nil
-                {
-                    // Unreadable: start over (the index is derived data; the database is the source of truth).
-                    try? FileManager.default.removeItem(at: location.directory)
-                }
-                let progress = IndexAccess.interactive ? CountProgress(label: "chunks embedded") : nil
-                do {
-                    repairReport = try VectorSync(store: store, retriever: model, location: location).run {
-                        progress?.update($0, $1)
-                    }
-                } catch {
+                let progress = TerminalProgress.start()
+                defer { progress?.finish() }
+                try CommandFailure.reporting {
+                    let name =
+                        try RetrieverModel.name(named: retriever.retriever, recordedIn: store)
+                        ?? Configuration.default.retrieverModel
+                    let model = try RetrieverModel.load(name)
+                    repairReport = try check.repair(with: model) { progress?.count($0, of: $1, "chunks embedded") }
                     progress?.finish()
-                    throw CommandFailure("repair failed: \(error.localizedDescription)")
+                    let expected = retriever.retriever == nil ? nil : model.embedder.identity
+                    remaining = try check.run(expectedModel: expected)
                 }
-                progress?.finish()
-                remaining = try check.run(expectedModel: expected)
             }
-            if json {
+            if output.json {
                 struct Output: Encodable {
                     var problems: [IndexProblem]
                     var repaired: VectorSyncReport?

@@ -17,9 +17,7 @@ extension AskDocsCommand {
                 """
         )
 
-        @Option(
-            name: .long, help: "Model directory (Hugging Face folder or cache entry) of a sentence-embedding model.")
-        var model: String
+        @OptionGroup var model: ModelFolderOption
 
         @Option(name: .long, help: "A prompt named in the model's prompts map, e.g. query or passage.")
         var promptName: String?
@@ -31,7 +29,6 @@ extension AskDocsCommand {
         var batchSize: Int = 32
 
         func validate() throws {
-            try ModelFolderOption.validate(model)
             guard promptName == nil || prompt == nil else {
                 throw ValidationError("Pass either --prompt-name or --prompt, not both.")
             }
@@ -39,26 +36,28 @@ extension AskDocsCommand {
         }
 
         func run() throws {
-            let embedder = try TextEmbedder(directory: ModelDirectory(path: model))
-            let prefix = try promptName.map(embedder.prompt(named:)) ?? prompt ?? ""
-            // Read a few batches at a time so output streams and memory stays bounded on large inputs.
+            let (embedder, prefix) = try CommandFailure.reporting {
+                let embedder = try TextEmbedder(directory: ModelDirectory(path: model.model))
+                return (embedder, try promptName.map(embedder.prompt(named:)) ?? prompt ?? "")
+            }
+            // A few batches at a time, so output streams and memory stays bounded on large inputs.
             let chunkSize = batchSize * 8
+            let input = JSONLinesReader.standardInput
+            let output = JSONLinesWriter()
             var texts: [String] = []
-            var lineNumber = 0
             func flush() throws {
                 guard !texts.isEmpty else { return }
-                let vectors = try embedder.embed(texts, prompt: prefix, batchSize: batchSize)
-                var output = ""
-                for vector in vectors {
-                    output += "{\"embedding\":[" + vector.map { "\($0)" }.joined(separator: ",") + "]}\n"
+                let vectors = try CommandFailure.reporting {
+                    try embedder.embed(texts, prompt: prefix, batchSize: batchSize)
                 }
-                FileHandle.standardOutput.write(Data(output.utf8))
+                for vector in vectors {
+                    output.write(line: "{\"embedding\":[" + vector.map { "\($0)" }.joined(separator: ",") + "]}")
+                }
+                output.flush()
                 texts.removeAll(keepingCapacity: true)
             }
-            while let line = readLine(strippingNewline: true) {
-                lineNumber += 1
-                if line.allSatisfy(\.isWhitespace) { continue }
-                texts.append(try EmbedInput.text(ofLine: line, number: lineNumber))
+            try input.forEachLine { number, line in
+                texts.append(try EmbedInput.text(ofLine: line, number: number))
                 if texts.count == chunkSize { try flush() }
             }
             try flush()
@@ -70,12 +69,12 @@ extension AskDocsCommand {
 enum EmbedInput {
     private struct Line: Decodable { var text: String }
 
-    /// The line's text, or an error naming the line.
-    static func text(ofLine line: String, number: Int) throws -> String {
+    /// The line's text, or a one-line error naming the line.
+    static func text(ofLine line: Data, number: Int) throws -> String {
         do {
-            return try JSONDecoder().decode(Line.self, from: Data(line.utf8)).text
+            return try JSONLinesReader.decode(Line.self, line: line).text
         } catch {
-            throw ValidationError("line \(number): expected a JSON object with a string \"text\" field")
+            throw CommandFailure("line \(number): expected a JSON object with a string \"text\" field")
         }
     }
 }

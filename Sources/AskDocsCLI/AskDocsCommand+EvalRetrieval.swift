@@ -1,7 +1,6 @@
-import AskDocs
 import ArgumentParser
+import AskDocs
 import Foundation
-import Retrieval
 
 extension AskDocsCommand.Eval {
     /// `askdocs eval retrieval`: Recall@k and MRR of dense, BM25 and hybrid retrieval on SQuAD-format files.
@@ -10,11 +9,11 @@ extension AskDocsCommand.Eval {
             commandName: "retrieval",
             abstract: "Recall@k and MRR of dense, BM25 and hybrid retrieval on SQuAD-format files.",
             discussion: """
-                Each paragraph is one passage (truncated at the model's maximum length) that its questions must \\
-                retrieve; --chunked uses the ingestion chunks instead (a question is found when any chunk of its \\
-                paragraph is). Every file is evaluated on its own; with several files a mean row is added, and \\
-                --cross-lingual also indexes all files together, counting the same paragraph in any language as \\
-                found (XQuAD files are parallel). --json with one file and one mode prints \\
+                Each paragraph is one passage (truncated at the model's maximum length) that its questions must \
+                retrieve; --chunked uses the ingestion chunks instead (a question is found when any chunk of its \
+                paragraph is). Every file is evaluated on its own; with several files a mean row is added, and \
+                --cross-lingual also indexes all files together, counting the same paragraph in any language as \
+                found (XQuAD files are parallel). The retriever defaults to intfloat/multilingual-e5-small. --json with one file and one mode prints \
                 {"recall@1",…,"mrr@20","queries"}; otherwise {"runs": [{"language","mode","cross_lingual",…}]}.
                 """
         )
@@ -34,14 +33,12 @@ extension AskDocsCommand.Eval {
         @Flag(name: .customLong("cross-lingual"), help: "Also index all files together (parallel paragraphs).")
         var crossLingual = false
 
-        @Option(help: "The retriever: a model folder or a Hugging Face id in the local cache.")
-        var retriever: String = Configuration.default.retrieverModel
+        @OptionGroup var retriever: RetrieverOption
 
         @Option(name: .customLong("rrf-k"), help: "Reciprocal-rank fusion constant.")
         var rrfK: Double = 60
 
-        @Flag(help: "Print JSON.")
-        var json = false
+        @OptionGroup var output: JSONOutputOption
 
         func validate() throws {
             guard !files.isEmpty else { throw ValidationError("give at least one --data FILE.json") }
@@ -64,18 +61,12 @@ extension AskDocsCommand.Eval {
         }
 
         func run() async throws {
-            let model = try IndexAccess.loadRetriever(retriever)
-            var corpora: [(language: String, corpus: SQuADRetrievalCorpus)] = []
-            var names = Set<String>()
-            for file in files {
-                let url = URL(fileURLWithPath: file)
-                var language = RetrievalEvaluator.language(ofFile: url)
-                if !names.insert(language).inserted { language = url.lastPathComponent }
-                do {
-                    corpora.append((language, try SQuADRetrievalCorpus(contentsOf: url)))
-                } catch {
-                    throw CommandFailure(error.localizedDescription)
-                }
+            let files = files.map { URL(fileURLWithPath: $0) }
+            let (model, corpora) = try CommandFailure.reporting {
+                (
+                    try RetrieverModel.load(retriever.retriever ?? Configuration.default.retrieverModel),
+                    try RetrievalEvaluator.corpora(files: files)
+                )
             }
             var options = RetrievalEvalOptions()
             options.modes = mode == "all" ? SearchMode.allCases : [SearchMode(rawValue: mode) ?? .hybrid]
@@ -84,11 +75,12 @@ extension AskDocsCommand.Eval {
             options.chunked = chunked
             options.crossLingual = crossLingual
             options.rrfK = rrfK
-            let interactive = IndexAccess.interactive
-            let rows = try RetrievalEvaluator(retriever: model).run(corpora: corpora, options: options) { line in
-                if interactive { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            let progress = TerminalProgress.start()
+            let rows = try CommandFailure.reporting {
+                try RetrievalEvaluator(retriever: model).run(corpora: corpora, options: options) { progress?.note($0) }
             }
-            print(json ? try Self.json(rows) : Self.table(rows, options: options))
+            progress?.finish()
+            print(output.json ? try Self.json(rows) : Self.table(rows, options: options))
         }
 
         static func json(_ rows: [RetrievalEvalRow]) throws -> String {

@@ -1,10 +1,7 @@
 import ArgumentParser
+import AskDocs
 import Foundation
 import Reader
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 extension AskDocsCommand.Eval {
     /// `askdocs eval squad`: run the reader over a SQuAD v1.1/v2.0 file and print the official metrics.
@@ -23,8 +20,7 @@ extension AskDocsCommand.Eval {
                 """
         )
 
-        @Option(help: "Reader model folder.")
-        var model: String
+        @OptionGroup var model: ModelFolderOption
 
         @Option(help: "SQuAD v1.1 or v2.0 JSON file.")
         var data: String
@@ -48,11 +44,9 @@ extension AskDocsCommand.Eval {
         @Flag(help: "Predict \"\" when the null score beats every span (pipeline handle_impossible_answer).")
         var handleImpossibleAnswer = false
 
-        @Flag(help: "Print the metrics as one JSON object.")
-        var json = false
+        @OptionGroup var output: JSONOutputOption
 
         func validate() throws {
-            try ModelFolderOption.validate(model)
             guard FileManager.default.fileExists(atPath: data) else { throw ValidationError("no such file: \(data)") }
             guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -60,52 +54,28 @@ extension AskDocsCommand.Eval {
         }
 
         func run() async throws {
-            var dataset = try SQuADDataset(contentsOf: URL(fileURLWithPath: data))
-            if let limit { dataset.questions = Array(dataset.questions.prefix(limit)) }
-            let reader = try ExtractiveReader(directory: URL(fileURLWithPath: model))
-            let options = ReaderOptions(
-                pipeline: PipelineOptions(handleImpossibleAnswer: handleImpossibleAnswer), batchSize: batchSize)
-            let bar = isatty(STDERR_FILENO) == 1 ? ProgressBar() : nil
-            let started = Date()
-            var predicted = SQuADPredictions()
-            let questions = dataset.questions
-            // Enough questions per call for full, similar-length batches, with regular progress.
-            let chunkSize = max(32, batchSize * 8)
-            for chunkStart in stride(from: 0, to: questions.count, by: chunkSize) {
-                let chunk = questions[chunkStart..<min(chunkStart + chunkSize, questions.count)]
-                let results: [ReaderResult]
-                do {
-                    results = try reader.read(
-                        chunk.map { ReaderInput(question: $0.question, context: $0.context) }, options: options)
-                } catch {
-                    bar?.finish()
-                    guard case .inputFailed(let index, let reason) = error else { throw error }
-                    throw CommandFailure("question \(chunk[chunk.startIndex + index].id): \(reason)")
-                }
-                for (question, result) in zip(chunk, results) {
-                    predicted.add(
-                        id: question.id, answer: result.answers.first?.answer ?? "",
-                        noAnswerProbability: result.noAnswerProbability)
-                }
-                let done = chunkStart + chunk.count
-                let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
-                bar?.draw(fraction: Double(done) / Double(questions.count), force: done == questions.count) {
-                    String(
-                        format: "%d/%d questions  %.1f q/s  ETA %.0fs", done, questions.count, rate,
-                        Double(questions.count - done) / max(rate, 1e-9))
-                }
+            let (evaluator, dataset) = try CommandFailure.reporting {
+                var dataset = try SQuADDataset(contentsOf: URL(fileURLWithPath: data))
+                if let limit { dataset.questions = Array(dataset.questions.prefix(limit)) }
+                let normalizer =
+                    try lang.map { SQuADNormalizer(.mlqa(try SQuADNormalizer.Language($0))) } ?? SQuADNormalizer()
+                let reader = try ExtractiveReader(directory: URL(fileURLWithPath: model.model))
+                let options = ReaderOptions(
+                    pipeline: PipelineOptions(handleImpossibleAnswer: handleImpossibleAnswer), batchSize: batchSize)
+                return (ReaderEvaluator(reader: reader, options: options, normalizer: normalizer), dataset)
             }
-            bar?.finish()
-            if let predictions { try write(predicted.predictionsJSON(), to: predictions) }
-            if let naProbs { try write(predicted.noAnswerProbabilitiesJSON(), to: naProbs) }
-            let normalizer =
-                try lang.map { SQuADNormalizer(.mlqa(try SQuADNormalizer.Language($0))) } ?? SQuADNormalizer()
-            let metrics = SQuADEvaluator(normalizer: normalizer).evaluate(
-                dataset: dataset, predictions: predicted.dictionary, noAnswerProbabilities: predicted.probabilities)
-            if json {
-                print(String(decoding: try metrics.jsonData(), as: UTF8.self))
+            let progress = TerminalProgress.start()
+            defer { progress?.finish() }
+            let report = try CommandFailure.reporting {
+                try evaluator.run(dataset) { step in progress?.show(step) }
+            }
+            progress?.finish()
+            if let predictions { try write(report.predictions.predictionsJSON(), to: predictions) }
+            if let naProbs { try write(report.predictions.noAnswerProbabilitiesJSON(), to: naProbs) }
+            if output.json {
+                print(String(decoding: try report.metrics.jsonData(), as: UTF8.self))
             } else {
-                print(Self.summary(metrics, seconds: Date().timeIntervalSince(started)))
+                print(Self.summary(report.metrics, seconds: report.seconds))
             }
         }
 
@@ -138,6 +108,17 @@ extension AskDocsCommand.Eval {
             let width = rows.map(\.0.count).max() ?? 0
             return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
                 .joined(separator: "\n") + String(format: "\n(%d questions in %.1f s)", metrics.total, seconds)
+        }
+    }
+}
+
+extension TerminalProgress {
+    /// Questions answered of a reader evaluation, with the rate and ETA.
+    func show(_ progress: ReaderEvalProgress) {
+        draw(fraction: progress.total > 0 ? Double(progress.done) / Double(progress.total) : 1,
+            force: progress.done == progress.total) {
+            String(format: "%d/%d questions  %.1f q/s", progress.done, progress.total, progress.questionsPerSecond)
+                + Self.eta(progress.estimatedSecondsLeft)
         }
     }
 }

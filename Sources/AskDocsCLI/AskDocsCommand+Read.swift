@@ -17,14 +17,14 @@ extension AskDocsCommand {
                 the pipeline's, so without flags the answers are the pipeline's. Character offsets are Unicode \
                 scalar (Python str) indices into the context.
 
+                --json prints the pipeline's JSON (one object for one answer, else a list). \
                 --input FILE.jsonl reads {"id", "question", "context"} per line ("-" = standard input) and \
                 prints {"id", "answers": [{"answer", "score", "start", "end"}, ...]} per line; the windows of \
                 many lines run through the model together in length-sorted batches of --batch-size windows.
                 """
         )
 
-        @Option(help: "Reader model folder (config.json, model.safetensors, tokenizer.json).")
-        var model: String
+        @OptionGroup var model: ModelFolderOption
 
         @Option(help: "The question.")
         var question: String?
@@ -62,14 +62,12 @@ extension AskDocsCommand {
         @Flag(help: "Also print each window's raw start/end logits (JSON; single question only).")
         var logits = false
 
-        @Flag(help: "Print the pipeline's JSON (one object for one answer, else a list).")
-        var json = false
+        @OptionGroup var output: JSONOutputOption
 
         @Option(help: "Most windows per model batch.")
         var batchSize: Int = 8
 
         func validate() throws {
-            try ModelFolderOption.validate(model)
             if let input {
                 guard question == nil, context == nil, contextFile == nil else {
                     throw ValidationError("--input cannot be combined with --question, --context or --context-file")
@@ -115,9 +113,9 @@ extension AskDocsCommand {
         }
 
         func run() async throws {
-            let reader = try ExtractiveReader(directory: URL(fileURLWithPath: model))
+            let reader = try CommandFailure.reporting { try ExtractiveReader(directory: URL(fileURLWithPath: model.model)) }
             if let input {
-                try readLines(from: input, with: reader)
+                try readLines(from: JSONLinesReader(path: input), with: reader)
                 return
             }
             let text: String
@@ -130,8 +128,10 @@ extension AskDocsCommand {
             } else {
                 text = context ?? ""
             }
-            let result = try reader.read(question: question ?? "", context: text, options: options)
-            if json || logits {
+            let result = try CommandFailure.reporting {
+                try reader.read(question: question ?? "", context: text, options: options)
+            }
+            if output.json || logits {
                 print(String(decoding: try result.output(includeLogits: logits).jsonData(), as: UTF8.self))
             } else {
                 print(AnswerPrinter(context: text, highlight: isatty(STDOUT_FILENO) == 1).render(result.answers))
@@ -139,22 +139,10 @@ extension AskDocsCommand {
         }
 
         /// `--input`: JSON Lines in, one `{"id","answers"}` line out per input line, in order.
-        private func readLines(from path: String, with reader: ExtractiveReader) throws {
-            let handle: FileHandle
-            if path == "-" {
-                handle = FileHandle.standardInput
-            } else {
-                guard let opened = FileHandle(forReadingAtPath: path) else {
-                    throw CommandFailure("cannot open \(path)")
-                }
-                handle = opened
-            }
-            let data = handle.readDataToEndOfFile()
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw CommandFailure("\(path) is not UTF-8 text")
-            }
+        private func readLines(from input: JSONLinesReader, with reader: ExtractiveReader) throws {
             // Enough lines per model call for full, similar-length batches; bounded so memory stays flat.
             let chunkSize = max(64, batchSize * 16)
+            let output = JSONLinesWriter()
             var pending: [ReadInputLine] = []
             func flush() throws {
                 guard !pending.isEmpty else { return }
@@ -162,20 +150,19 @@ extension AskDocsCommand {
                 do {
                     results = try reader.read(pending.map(\.input), options: options)
                 } catch {
-                    guard case .inputFailed(let index, let reason) = error else { throw error }
+                    guard case .inputFailed(let index, let reason) = error else { throw CommandFailure(error) }
                     throw CommandFailure("line \(pending[index].number): \(reason)")
                 }
-                var out = ""
                 for (line, result) in zip(pending, results) {
-                    out += try ReaderBatchRecord(id: line.id, answers: result.answers).jsonLine() + "\n"
+                    output.write(line: try ReaderBatchRecord(id: line.id, answers: result.answers).jsonLine())
                 }
-                FileHandle.standardOutput.write(Data(out.utf8))
+                output.flush()
                 pending.removeAll(keepingCapacity: true)
             }
-            var number = 0
-            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                number += 1
-                if line.allSatisfy(\.isWhitespace) { continue }
+            try input.forEachLine { number, line in
+                guard String(data: line, encoding: .utf8) != nil else {
+                    throw CommandFailure("\(input.name) line \(number) is not UTF-8 text")
+                }
                 pending.append(try ReadInputLine(line: line, number: number))
                 if pending.count >= chunkSize { try flush() }
             }
@@ -190,19 +177,17 @@ struct ReadInputLine {
     var input: ReaderInput
     var number: Int
 
-    /// Parsed with `JSONDecoder`: Foundation's `JSONSerialization` on Linux drops U+FEFF inside strings,
-    /// which would shift every character offset of a context that starts with a byte-order mark.
-    init(line: Substring, number: Int) throws {
+    /// Parsed with `JSONDecoder` (see `JSONLinesReader`: U+FEFF inside strings survives).
+    init(line: Data, number: Int) throws {
         self.number = number
         let fields: Fields
         do {
-            fields = try JSONDecoder().decode(Fields.self, from: Data(line.utf8))
+            fields = try JSONLinesReader.decode(Fields.self, line: line)
         } catch {
             guard let key = Self.failingKey(error) else {
-                let isObject = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any]
                 throw CommandFailure(
                     "line \(number): "
-                        + (isObject
+                        + (JSONLinesReader.isObject(line)
                             ? #"expected {"id": string or integer, "question": string, "context": string}"#
                             : "not a JSON object"))
             }

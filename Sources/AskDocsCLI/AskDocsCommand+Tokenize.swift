@@ -16,8 +16,7 @@ extension AskDocsCommand {
                 """
         )
 
-        @Option(name: .long, help: "Model directory with tokenizer.json or sentencepiece.bpe.model.")
-        var model: String
+        @OptionGroup var model: ModelFolderOption
 
         @Option(name: .long, help: "Maximum window length in tokens for question/context pairs.")
         var maxLength: Int = 384
@@ -29,7 +28,6 @@ extension AskDocsCommand {
         var bench = false
 
         func validate() throws {
-            try ModelFolderOption.validate(model)
             guard maxLength > 0 else { throw ValidationError("--max-length must be positive.") }
             guard stride >= 0, stride < maxLength else {
                 throw ValidationError("--stride must be at least 0 and less than --max-length.")
@@ -39,20 +37,21 @@ extension AskDocsCommand {
         func run() throws {
             let loadStart = Date()
             let loadCPUStart = Self.processCPUSeconds()
-            let tokenizer = try TokenizerLoader.load(directory: URL(fileURLWithPath: model))
+            let tokenizer = try CommandFailure.reporting {
+                try TokenizerLoader.load(directory: URL(fileURLWithPath: model.model))
+            }
             let loadSeconds = Date().timeIntervalSince(loadStart)
             let loadCPUSeconds = Self.processCPUSeconds() - loadCPUStart
             var inputs: [TokenizeInput] = []
-            var lineNumber = 0
-            while let line = readLine(strippingNewline: true) {
-                lineNumber += 1
-                if line.allSatisfy(\.isWhitespace) { continue }
-                inputs.append(try TokenizeInput(line: line, number: lineNumber))
-                if !bench {
-                    FileHandle.standardOutput.write(
-                        Data(
-                            (inputs.removeLast().render(with: tokenizer, maxLength: maxLength, stride: stride) + "\n")
-                                .utf8))
+            let output = JSONLinesWriter()
+            try JSONLinesReader.standardInput.forEachLine { number, line in
+                let input = try TokenizeInput(line: line, number: number)
+                if bench {
+                    inputs.append(input)
+                } else {
+                    // One line out per line in, as it comes: the command can serve as a pipe filter.
+                    output.write(line: input.render(with: tokenizer, maxLength: maxLength, stride: stride))
+                    output.flush()
                 }
             }
             if bench { runBenchmark(tokenizer, inputs, loadSeconds: loadSeconds, loadCPUSeconds: loadCPUSeconds) }
@@ -89,26 +88,32 @@ enum TokenizeInput {
     case text(String)
     case pair(question: String, context: String)
 
-    /// The line's error names its number, so a bad line in a large file can be found.
-    struct LineError: Error, CustomStringConvertible {
-        let number: Int
-        let reason: String
-        var description: String { "line \(number): \(reason)" }
-    }
-
-    init(line: String, number: Int) throws {
-        // The package's own JSON reader: Foundation's JSONSerialization drops a leading U+FEFF inside strings,
-        // which would shift every offset of such a text by one.
-        guard let object = try? JSONValue.parse(Data(line.utf8)), object.objectValue != nil else {
-            throw LineError(number: number, reason: "not a JSON object")
-        }
-        if let text = object["text"]?.stringValue {
+    init(line: Data, number: Int) throws {
+        guard JSONLinesReader.isObject(line) else { throw CommandFailure("line \(number): not a JSON object") }
+        let fields = try? JSONLinesReader.decode(Fields.self, line: line)
+        if let text = fields?.text {
             self = .text(text)
-        } else if let question = object["question"]?.stringValue, let context = object["context"]?.stringValue {
+        } else if let question = fields?.question, let context = fields?.context {
             self = .pair(question: question, context: context)
         } else {
-            throw LineError(number: number, reason: "expected {\"text\"} or {\"question\", \"context\"} strings")
+            throw CommandFailure("line \(number): expected {\"text\"} or {\"question\", \"context\"} strings")
         }
+    }
+
+    /// The fields a line may have; one of the wrong type counts as absent.
+    private struct Fields: Decodable {
+        var text: String?
+        var question: String?
+        var context: String?
+
+        init(from decoder: any Swift.Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            text = try? container.decode(String.self, forKey: .text)
+            question = try? container.decode(String.self, forKey: .question)
+            context = try? container.decode(String.self, forKey: .context)
+        }
+
+        enum CodingKeys: String, CodingKey { case text, question, context }
     }
 
     var texts: [String] {

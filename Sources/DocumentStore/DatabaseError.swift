@@ -48,7 +48,7 @@ public enum DocumentStoreError: LocalizedError, Equatable, Sendable {
         switch self {
         case .schemaTooNew(let path, let found, let supported):
             return "database \(path) has schema version \(found), newer than this askdocs supports (\(supported)); "
-                + "upgrade askdocs or index into a new database with --db"
+                + "upgrade askdocs or index into a new database"
         case .walUnavailable(let path, let mode):
             return "could not enable write-ahead logging for \(path) (journal mode is '\(mode)'); "
                 + "put the database on a local file system"

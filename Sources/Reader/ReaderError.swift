@@ -41,7 +41,7 @@ extension ReaderError: LocalizedError {
         case .invalidOption(let name, let value, let minimum):
             return "\(name) must be at least \(minimum) (got \(value))"
         case .strideLargerThanWindow(let stride, let maxSeqLen):
-            return "doc stride \(stride) is larger than the window length \(maxSeqLen); lower --doc-stride"
+            return "doc stride \(stride) is larger than the window length \(maxSeqLen); lower the doc stride"
         case .unreadableDataset(let path, let reason):
             return "cannot read SQuAD dataset \(path): \(reason)"
         case .unreadablePredictions(let path, let reason):
@@ -52,10 +52,10 @@ extension ReaderError: LocalizedError {
             return "the \(field) is empty; give a non-empty \(field)"
         case .questionTooLong(let questionTokens, let maxSeqLen):
             return "the question has \(questionTokens) tokens and leaves no room for context in windows of "
-                + "\(maxSeqLen) tokens; shorten the question or raise --max-seq-len"
+                + "\(maxSeqLen) tokens; shorten the question or raise the window length"
         case .strideTooLargeForQuestion(let stride, let room):
             return "the question leaves \(room) context tokens per window, not more than the doc stride \(stride); "
-                + "lower --doc-stride or raise --max-seq-len"
+                + "lower the doc stride or raise the window length"
         case .inputFailed(let index, let reason):
             return "input \(index + 1): \(reason)"
         case .unloadableModel(let path, let reason):

@@ -11,7 +11,7 @@ public enum RetrievalError: Error, LocalizedError, Equatable {
         case .unknownPrompt(let name, let available):
             let known =
                 available.isEmpty ? "the model defines no prompts" : "known: \(available.joined(separator: ", "))"
-            return "unknown prompt name '\(name)' (\(known)); pass the prefix with --prompt TEXT instead"
+            return "unknown prompt name '\(name)' (\(known)); give the prefix itself instead"
         }
     }
 }

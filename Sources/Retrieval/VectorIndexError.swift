@@ -47,12 +47,12 @@ public enum VectorIndexError: LocalizedError, Equatable, Sendable {
         case .tooFewTrainingVectors(let factory, let have, let need, let suggestion):
             return "\(factory) needs at least \(need) training vectors, got \(have); use \(suggestion)"
         case .modelMismatch(let built, let requested):
-            return "index was built with \(built); this query uses \(requested); rebuild with "
-                + "`askdocs reindex --retriever \(requested)` or pass --retriever \(built)"
+            return "index was built with \(built); this query uses \(requested); rebuild the index with "
+                + "\(requested) or use \(built)"
         case .missing(let path):
-            return "no vector index at \(path); build it with `askdocs index`"
+            return "no vector index at \(path); build it by indexing with a retriever"
         case .corrupt(let path, let reason):
-            return "vector index at \(path) is damaged (\(reason)); rebuild it with `askdocs reindex`"
+            return "vector index at \(path) is damaged (\(reason)); rebuild it from the database"
         case .unsupportedFormat(let path, let version):
             return "vector index at \(path) has format version \(version), newer than this askdocs "
                 + "understands (\(VectorIndexManifest.currentFormatVersion)); upgrade askdocs or reindex"

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import AskDocsCLI
+
 /// Runs the built `askdocs` executable, as a user would.
 struct AskDocsProcess {
     /// The `askdocs` binary next to the test bundle in the build folder.
@@ -60,4 +62,50 @@ struct CommandLineTests {
         #expect(result.status != 0)
         #expect(result.standardError.contains("not implemented yet"))
     }
+
+    @Test(
+        "help discussions join their lines without stray backslashes",
+        arguments: [["search"], ["check"], ["eval", "retrieval"], ["index"], ["read"], ["eval", "squad"]])
+    func helpHasNoStrayBackslashes(command: [String]) throws {
+        let result = try AskDocsProcess.run(command + ["--help"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("OVERVIEW"))
+        for line in result.standardOutput.split(separator: "\n") {
+            #expect(!line.hasSuffix("\\"), "\(command.joined(separator: " ")): \(line)")
+        }
+    }
 }
+
+@Suite("terminal progress")
+struct TerminalProgressTests {
+    @Test("ETAs read in seconds, minutes and hours", arguments: [
+        (0.0, "0s"), (42.4, "42s"), (59.6, "1m00s"), (934, "15m34s"), (3599, "59m59s"), (3600, "1h00m"),
+        (7530, "2h05m"),
+    ])
+    func durations(seconds: Double, expected: String) {
+        #expect(TerminalProgress.duration(seconds) == expected)
+    }
+
+    @Test("a count line has the label, the count, the rate and the ETA")
+    func countLine() {
+        #expect(
+            TerminalProgress.countDetails(3, 10, "chunks embedded", rate: 1.5, secondsLeft: 934)
+                == "chunks embedded 3/10  1.5/s ETA 15m34s")
+        #expect(TerminalProgress.line(fraction: 0.5, details: "x", width: 4) == "[##--] x")
+    }
+
+    @Test("progress stays off when stderr is a pipe")
+    func quietWhenPiped() throws {
+        let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-quiet-\(UUID())")
+        try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        try Data("Ein kurzer Text.".utf8).write(to: workspace.appendingPathComponent("a.txt"))
+        let result = try AskDocsProcess.run([
+            "index", "--no-embed", workspace.appendingPathComponent("a.txt").path, "--db",
+            workspace.appendingPathComponent("db.sqlite").path,
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.isEmpty)
+    }
+}
+

@@ -68,6 +68,9 @@ struct EmbedCommandTests {
             ["embed", "--model", folder.path], input: Data("{\"text\":\"a\"}\nnot json\n".utf8))
         #expect(bad.status != 0)
         #expect(bad.standardError.contains("line 2"))
+        // One line, not argument-parser's usage text: the input is wrong, not the command line.
+        #expect(bad.standardError.split(separator: "\n").count == 1, "\(bad.standardError)")
+        #expect(!bad.standardError.lowercased().contains("usage"))
         let prompt = try AskDocsProcess.run(["embed", "--model", folder.path, "--prompt-name", "nope"], input: Data())
         #expect(prompt.status != 0)
         #expect(prompt.standardError.contains("unknown prompt name 'nope'"))

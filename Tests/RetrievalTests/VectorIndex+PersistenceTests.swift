@@ -84,8 +84,8 @@ struct VectorIndexPersistenceTests {
         #expect(throws: error) { try VectorIndex.open(at: location, expecting: other) }
         #expect(
             error.localizedDescription
-                == "index was built with intfloat/multilingual-e5-small@fd1525a; this query uses BAAI/bge-m3; rebuild with "
-                + "`askdocs reindex --retriever BAAI/bge-m3` or pass --retriever intfloat/multilingual-e5-small@fd1525a"
+                == "index was built with intfloat/multilingual-e5-small@fd1525a; this query uses BAAI/bge-m3; rebuild the "
+                + "index with BAAI/bge-m3 or use intfloat/multilingual-e5-small@fd1525a"
         )
 
         let otherRevision = EmbeddingModelIdentity(id: e5Small.id, revision: "0000000")

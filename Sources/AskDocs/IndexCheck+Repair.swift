@@ -1,0 +1,34 @@
+import DocumentStore
+import Foundation
+import Retrieval
+
+extension IndexCheck {
+    /// Opens a check of the existing database at `database` and the vector index beside it.
+    public static func open(database: String) throws(PipelineError) -> IndexCheck {
+        let store = try DocumentStore.openExisting(path: database)
+        return IndexCheck(store: store, location: VectorIndexLocation(databaseURL: URL(fileURLWithPath: database)))
+    }
+
+    /// Whether `repair` can fix any of `problems` (the database's own problems it cannot).
+    public static func isRepairable(_ problems: [IndexProblem]) -> Bool {
+        problems.contains { $0.kind != .database }
+    }
+
+    /// Brings the vector index in line with the database using `retriever`: an unreadable index is started over
+    /// (it is derived data; the database is the source of truth), stale vectors are removed and missing ones
+    /// embedded; `progress(done, total)` counts embedded chunks.
+    public func repair(
+        with retriever: RetrieverModel, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) throws -> VectorSyncReport {
+        if location.exists,
+            (try? VectorIndex.open(at: location, expecting: VectorIndex.readManifest(at: location).model)) == nil
+        {
+            try? FileManager.default.removeItem(at: location.directory)
+        }
+        do {
+            return try VectorSync(store: store, retriever: retriever, location: location).run(progress: progress)
+        } catch {
+            throw PipelineError.embeddingStopped(reason: error.localizedDescription)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import DocumentStore
+import Foundation
+import Hub
+import Ingest
+import Retrieval
+
+/// What to index and how.
+public struct IndexPipelineRequest: Sendable {
+    /// The database file (created with its folder when absent).
+    public var database: String
+    /// Which files.
+    public var files: IndexRequest
+    /// The retriever named by the user (nil: the one the database records, else the default unless `embed` is off).
+    public var retriever: String?
+    /// Whether to embed chunks into the vector index (false: a BM25-only index).
+    public var embed: Bool
+
+    /// Creates a request.
+    public init(database: String, files: IndexRequest, retriever: String? = nil, embed: Bool = true) {
+        self.database = database
+        self.files = files
+        self.retriever = retriever
+        self.embed = embed
+    }
+}
+
+/// What an index pipeline run did.
+public struct IndexPipelineReport: Sendable, Equatable {
+    /// Files and documents stored.
+    public var documents: IndexReport
+    /// Vectors embedded and removed (nil when nothing was embedded).
+    public var vectors: VectorSyncReport?
+    /// The retriever used, as recorded in the database (nil: ICU word terms, no model).
+    public var retriever: String?
+    /// The vector index folder beside the database.
+    public var vectorIndex: VectorIndexLocation
+}
+
+/// Where an index pipeline run is.
+public enum IndexPipelineProgress: Sendable, Equatable {
+    /// Storing files: called after every file.
+    case storing(IndexProgress)
+    /// Embedding chunks: `done` of `total` chunks.
+    case embedding(done: Int, total: Int)
+}
+
+/// The whole `index` pipeline: choose the retriever, refuse one the existing vector index was not built with
+/// before anything is stored, store documents with the retriever's chunker and search terms, then bring the vector
+/// index in line with the database.
+public struct IndexPipeline: Sendable {
+    /// What to do.
+    public var request: IndexPipelineRequest
+    /// Where Hugging Face ids are looked up.
+    public var cache: HubCache
+
+    /// Creates a pipeline.
+    public init(_ request: IndexPipelineRequest, cache: HubCache = HubCache()) {
+        self.request = request
+        self.cache = cache
+    }
+
+    /// Runs it; errors are `PipelineError`s, or the store's when the database itself cannot be used.
+    public func run(progress: (IndexPipelineProgress) -> Void = { _ in }) throws -> IndexPipelineReport {
+        let store = try DocumentStore.open(path: request.database)
+        let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: request.database))
+        let stored = try store.setting(RetrieverModel.setting)
+        let name = request.retriever ?? stored ?? (request.embed ? Configuration.default.retrieverModel : nil)
+        let model = try name.map { name throws(PipelineError) in try RetrieverModel.load(name, cache: cache) }
+        if let model, request.embed { try Self.refuseOtherModel(model, at: location) }
+        var indexer = Indexer(store: store)
+        if let model {
+            indexer.chunker = Chunker(counter: model.tokenCounter)
+            indexer.termizer = model.termizer
+        }
+        var report = IndexPipelineReport(documents: IndexReport(), retriever: stored, vectorIndex: location)
+        do {
+            report.documents = try indexer.run(request.files) { progress(.storing($0)) }
+        } catch let error as IndexerError {
+            throw error
+        } catch {
+            throw PipelineError.indexingStopped(reason: error.localizedDescription)
+        }
+        guard let model else { return report }
+        if request.embed || stored == nil {
+            try store.setSetting(RetrieverModel.setting, to: model.reference)
+            report.retriever = model.reference
+        }
+        guard request.embed else { return report }
+        do {
+            report.vectors = try VectorSync(store: store, retriever: model, location: location).run { done, total in
+                progress(.embedding(done: done, total: total))
+            }
+        } catch {
+            throw PipelineError.embeddingStopped(reason: error.localizedDescription)
+        }
+        return report
+    }
+
+    /// Throws when the vector index at `location` was built with another model: new chunks could not be embedded
+    /// into it.
+    static func refuseOtherModel(_ model: RetrieverModel, at location: VectorIndexLocation) throws(PipelineError) {
+        guard location.exists else { return }
+        let manifest: VectorIndexManifest
+        do {
+            manifest = try VectorIndex.readManifest(at: location)
+        } catch {
+            throw .unreadableVectorIndex(reason: error.localizedDescription)
+        }
+        guard manifest.model.isCompatible(with: model.embedder.identity) else {
+            throw .vectorIndexModelMismatch(
+                built: manifest.model.description, requested: model.embedder.identity.description)
+        }
+    }
+}

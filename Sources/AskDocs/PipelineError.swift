@@ -1,0 +1,53 @@
+import Foundation
+
+/// Why a pipeline over a database (index, search, check, ask) cannot start or stopped, in the library's terms; a
+/// front end adds its own advice (flags, commands) when it shows one.
+public enum PipelineError: LocalizedError, Equatable, Sendable {
+    /// No database file at the path (searching never creates one).
+    case noDatabase(path: String)
+    /// The database file exists but cannot be opened.
+    case unreadableDatabase(path: String, reason: String)
+    /// Dense or hybrid search over a database that has no vector index.
+    case noVectorIndex(database: String)
+    /// The database's chunks carry search terms another retriever's tokenizer made.
+    case retrieverMismatch(database: String, indexedWith: String, retrieverMakes: String)
+    /// The retriever model is neither a folder nor in the local Hugging Face cache.
+    case modelNotFound(model: String, reason: String)
+    /// The retriever model was found but cannot be loaded.
+    case unloadableModel(model: String, reason: String)
+    /// The vector index was built with another embedding model than the one asked for.
+    case vectorIndexModelMismatch(built: String, requested: String)
+    /// The vector index exists but cannot be opened.
+    case unreadableVectorIndex(reason: String)
+    /// Storing documents failed part-way (whole documents stay stored).
+    case indexingStopped(reason: String)
+    /// Embedding chunks failed part-way (the vectors saved so far stay).
+    case embeddingStopped(reason: String)
+
+    /// One line.
+    public var errorDescription: String? {
+        switch self {
+        case .noDatabase(let path):
+            "no database at \(path); build it with the index command first"
+        case .unreadableDatabase(let path, let reason):
+            "cannot open \(path): \(reason)"
+        case .noVectorIndex(let database):
+            "\(database) has no vector index (it was indexed without embeddings); dense and hybrid search need one"
+        case .retrieverMismatch(let database, let stored, let current):
+            "\(database) was indexed with search terms '\(stored)' but this retriever makes '\(current)'; "
+                + "search with the retriever it was built with"
+        case .modelNotFound(_, let reason):
+            reason
+        case .unloadableModel(let model, let reason):
+            "cannot load retriever \(model): \(reason)"
+        case .vectorIndexModelMismatch(let built, let requested):
+            "the vector index was built with \(built), not \(requested)"
+        case .unreadableVectorIndex(let reason):
+            reason
+        case .indexingStopped(let reason):
+            "indexing stopped: \(reason)"
+        case .embeddingStopped(let reason):
+            "embedding stopped: \(reason)"
+        }
+    }
+}

