@@ -64,13 +64,13 @@ extension AskDocsCommand.Eval {
             let dataset = try SQuADDataset(contentsOf: URL(fileURLWithPath: data))
             let normalizer =
                 try lang.map { SQuADNormalizer(.mlqa(try SQuADNormalizer.Language($0))) } ?? SQuADNormalizer()
-            let model = try IndexAccess.loadRetriever(retriever)
+            let model = try CommandFailure.reporting { try RetrieverModel.load(retriever) }
             let evaluator = AskEvaluator(
                 reader: try Asker.loadReader(reader), retriever: model, passages: passages, mode: mode,
                 normalizer: normalizer)
-            let progress = IndexAccess.interactive ? CountProgress(label: "questions") : nil
+            let progress = TerminalProgress.start()
             let result = try evaluator.evaluate(dataset, articles: articles.flatMap(Self.range)) { done, total in
-                progress?.update(done, total)
+                progress?.count(done, of: total, "questions")
             }
             progress?.finish()
             if json {
