@@ -75,7 +75,7 @@ enum Harness: String, CaseIterable {
 
     /// The tiny BERT fixture's config.json, so the sentence-transformers harness reaches the pooling file.
     static let tinyConfig: Data = {
-        let root = ProcessInfo.processInfo.environment["ASKDOCS_FUZZ_ROOT"] ?? ".."
+        let root = ProcessInfo.processInfo.environment["ASKDOCS_FUZZ_ROOT"] ?? "../.."
         let url = URL(fileURLWithPath: root).appendingPathComponent(
             "Tests/TransformerTests/Fixtures/tiny-bert-mean/config.json")
         return (try? Data(contentsOf: url)) ?? Data()
