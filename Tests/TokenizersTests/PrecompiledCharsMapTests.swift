@@ -43,7 +43,9 @@ struct PrecompiledCharsMapTests {
         var units = [UInt32](repeating: 0, count: 98)
         units[97] = 0x61 | 1 << 8
         var data: [UInt8] = [UInt8((98 * 4) & 0xFF), UInt8((98 * 4) >> 8), 0, 0]
-        for unit in units { data += [UInt8(unit & 0xFF), UInt8(unit >> 8 & 0xFF), UInt8(unit >> 16 & 0xFF), UInt8(unit >> 24)] }
+        for unit in units {
+            data += [UInt8(unit & 0xFF), UInt8(unit >> 8 & 0xFF), UInt8(unit >> 16 & 0xFF), UInt8(unit >> 24)]
+        }
         let map = try PrecompiledCharsMap(data: data)
         let key = Array("a".utf8)
         #expect(key.withUnsafeBufferPointer { map.transform($0) } == nil)
