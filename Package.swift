@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "askdocs", targets: ["AskDocsCLI"]),
         .library(name: "AskDocs", targets: ["AskDocs"]),
+        // The parsers a user's file reaches, for the harnesses in Fuzz/Package.swift.
+        .library(name: "AskDocsParsers", targets: ["Tokenizers", "Transformer", "Retrieval", "Ingest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

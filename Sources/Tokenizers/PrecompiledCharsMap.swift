@@ -60,9 +60,10 @@ public struct PrecompiledCharsMap: Sendable {
         guard let value = firstPrefixValue(chunk) else { return nil }
         if let cached = replacements[value] { return cached }
         // A value pointing into the middle of an entry (allowed by the format): decode on the fly.
+        // A malformed trie can point past the blob; slicing there would trap.
+        guard Int(value) < normalized.count else { return nil }
         var end = Int(value)
         while end < normalized.count, normalized[end] != 0 { end += 1 }
-        guard Int(value) <= end else { return nil }
         return Array(String(decoding: normalized[Int(value)..<end], as: UTF8.self).unicodeScalars)
     }
 

@@ -48,7 +48,10 @@ public struct SentencePieceModel: Sendable {
             switch (field, wire) {
             case (1, 2): piece.piece = String(decoding: try reader.lengthDelimited(), as: UTF8.self)
             case (2, 5): piece.score = Float(bitPattern: try reader.fixed32())
-            case (3, 0): piece.type = Int(try reader.varint())
+            case (3, 0):
+                // A varint is 64 bits; a type beyond Int's range would trap the conversion.
+                guard let type = Int(exactly: try reader.varint()) else { throw .valueOutOfRange }
+                piece.type = type
             default: try reader.skip(wire: wire)
             }
         }
@@ -98,6 +101,7 @@ public struct SentencePieceModel: Sendable {
 public enum ProtobufError: Error, Sendable {
     case truncated
     case unsupportedWireType(Int)
+    case valueOutOfRange
     case noPieces
 }
 

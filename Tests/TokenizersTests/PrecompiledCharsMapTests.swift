@@ -35,4 +35,19 @@ struct PrecompiledCharsMapTests {
     func base64() {
         #expect(throws: PrecompiledCharsMapError.self) { try PrecompiledCharsMap(base64: "not base64!") }
     }
+
+    @Test("a trie value pointing past the replacement blob is no rule, not a trap")
+    func valuePastBlob() throws {
+        // 98 units; the root (unit 0) has offset 0, so "a" lands on unit 97, which carries label "a", a leaf and
+        // offset 0: the leaf is unit 97 itself, value 0x161, far past the empty blob.
+        var units = [UInt32](repeating: 0, count: 98)
+        units[97] = 0x61 | 1 << 8
+        var data: [UInt8] = [UInt8((98 * 4) & 0xFF), UInt8((98 * 4) >> 8), 0, 0]
+        for unit in units {
+            data += [UInt8(unit & 0xFF), UInt8(unit >> 8 & 0xFF), UInt8(unit >> 16 & 0xFF), UInt8(unit >> 24)]
+        }
+        let map = try PrecompiledCharsMap(data: data)
+        let key = Array("a".utf8)
+        #expect(key.withUnsafeBufferPointer { map.transform($0) } == nil)
+    }
 }

@@ -26,6 +26,13 @@ struct SentencePieceProtobufTests {
         #expect(model.precompiledCharsmap.isEmpty)
     }
 
+    @Test("a piece type beyond Int's range is an error, not a trap")
+    func hugePieceType() {
+        // piece { piece: "a", type: 2^64 - 1 } (found reading the parser for unchecked conversions).
+        let message: [UInt8] = [0x0A, 0x01, 0x61, 0x18] + [UInt8](repeating: 0xFF, count: 9) + [0x01]
+        #expect(throws: ProtobufError.self) { try SentencePieceModel(data: [0x0A, UInt8(message.count)] + message) }
+    }
+
     @Test(
         "truncated data is an error, not a crash", arguments: [[UInt8]([0x0A, 0x05, 0x0A]), [0x0A], [0x0B, 0x00], []])
     func truncated(data: [UInt8]) {
