@@ -109,8 +109,7 @@ extension Asker {
                 windows.append(
                     ReaderWindow(
                         offsets: encoding.offsets, sequenceIds: encoding.sequenceIds,
-                        wordIds: ReaderWindow.inferredWordIds(
-                            offsets: encoding.offsets, sequenceIds: encoding.sequenceIds, context: context),
+                        wordIds: encoding.wordIds,
                         startLogits: logits[next].start, endLogits: logits[next].end,
                         attentionMask: encoding.attentionMask.map { $0 != 0 }, classTokenPositions: classPositions))
                 next += 1

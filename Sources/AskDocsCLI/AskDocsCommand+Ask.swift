@@ -14,10 +14,10 @@ extension AskDocsCommand {
             commandName: "ask",
             abstract: "Answer a question from the indexed documents, with its source.",
             discussion: """
-                Retrieves passages (hybrid search by default), reads them all with the reader and ranks the \\
-                answers across them, or says that the documents do not answer the question. Without a question \\
-                and without --questions, reads questions line by line from standard input (models load once). \\
-                --json prints the schema of the README's "Ask" section; --questions writes one such object per \\
+                Retrieves passages (hybrid search by default), reads them all with the reader and ranks the \
+                answers across them, or says that the documents do not answer the question. Without a question \
+                and without --questions, reads questions line by line from standard input (models load once). \
+                --json prints the schema of the README's "Ask" section; --questions writes one such object per \
                 line, with the input's "id".
                 """
         )
@@ -31,9 +31,6 @@ extension AskDocsCommand {
                     + "line per question.",
                 valueName: "file"))
         var questions: String?
-
-        @Option(help: "The database file.")
-        var db: String = Configuration.default.databasePath
 
         @Option(help: "Passages (chunks) retrieved and read.")
         var passages: Int = AskRequest.defaultPassages
@@ -55,20 +52,9 @@ extension AskDocsCommand {
             help: "Added to the reader's no-answer score; positive says \"no answer\" more often.")
         var noAnswerBoost: Float = 0
 
-        @Option(name: .customLong("path-prefix"), help: "Only documents whose path starts with this.")
-        var pathPrefix: String?
+        @OptionGroup var filters: SearchFilterOptions
 
-        @Option(
-            name: .customLong("glob"), help: "Only documents whose absolute path matches this glob ('*' crosses '/').")
-        var glob: String?
-
-        @Option(name: .customLong("lang"), help: "Only documents in this language (e.g. de); repeatable.")
-        var languages: [String] = []
-
-        @Option(
-            name: .customLong("modified-after"),
-            help: "Only documents modified after this date (YYYY-MM-DD or ISO 8601).")
-        var modifiedAfter: String?
+        @OptionGroup var database: DatabaseOption
 
         @Flag(help: "Print JSON.")
         var json = false
@@ -84,14 +70,11 @@ extension AskDocsCommand {
             guard passages > 0 else { throw ValidationError("--passages must be positive") }
             guard answers > 0 else { throw ValidationError("--answers must be positive") }
             guard noAnswerBoost.isFinite else { throw ValidationError("--no-answer-boost must be a finite number") }
-            if let modifiedAfter, Search.date(modifiedAfter) == nil {
-                throw ValidationError("--modified-after: expected YYYY-MM-DD or an ISO 8601 date and time")
-            }
         }
 
         func run() async throws {
             let started = Date()
-            let asker = try Asker.open(database: db, reader: reader, retriever: retriever, dense: mode != .bm25)
+            let asker = try Asker.open(database: database.db, reader: reader, retriever: retriever, dense: mode != .bm25)
             if verbose { Self.log(String(format: "load %.3f s", Date().timeIntervalSince(started))) }
             if let questions {
                 try answerFile(questions, with: asker)
@@ -110,9 +93,7 @@ extension AskDocsCommand {
         func request(_ question: String) -> AskRequest {
             AskRequest(
                 question: question, passages: passages, answers: answers, mode: mode, noAnswerBoost: noAnswerBoost,
-                filter: SearchFilter(
-                    pathPrefix: pathPrefix.map(Search.absolutePrefix), pathGlob: glob, languages: Set(languages),
-                    modifiedAfter: modifiedAfter.flatMap(Search.date)))
+                filter: filters.filter)
         }
 
         /// Questions line by line from standard input; a failing question is reported and the next one read.

@@ -14,9 +14,9 @@ extension AskDocsCommand.Eval {
             commandName: "ask",
             abstract: "Open-domain evaluation: ask a SQuAD-format file's questions over all its paragraphs.",
             discussion: """
-                Every paragraph becomes a document of a temporary index (chunked as `askdocs index` chunks); \\
-                every question of the chosen articles is asked over the whole corpus. Prints the official SQuAD \\
-                metrics of the top answer (open domain) beside recall of the gold paragraph among the passages \\
+                Every paragraph becomes a document of a temporary index (chunked as `askdocs index` chunks); \
+                every question of the chosen articles is asked over the whole corpus. Prints the official SQuAD \
+                metrics of the top answer (open domain) beside recall of the gold paragraph among the passages \
                 read and the closed-book score (the reader given the gold paragraph, as `eval squad` reads).
                 """
         )
