@@ -63,7 +63,8 @@ struct EndToEndFolder: CustomTestStringConvertible, Sendable {
     let transformers5: Bool
 
     static let all = [
-        EndToEndFolder(goldens: "e2e_goldens.json.gz", transformers5: false)
+        EndToEndFolder(goldens: "e2e_goldens.json.gz", transformers5: false),
+        EndToEndFolder(goldens: "e2e_goldens_tf5.json.gz", transformers5: true),
     ]
 
     var testDescription: String { transformers5 ? "tiny-xlmr-qa-tf5" : "tiny-xlmr-qa" }
