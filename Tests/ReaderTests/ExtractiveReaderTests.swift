@@ -3,7 +3,7 @@ import Testing
 
 @testable import Reader
 
-/// End-to-end pipeline runs of the tiny committed model (scripts/reference/reader_e2e_goldens.py).
+/// End-to-end pipeline runs of a tiny committed model (scripts/reference/reader_e2e_goldens.py).
 struct EndToEndGoldens: Decodable {
     typealias Options = GoldenPipelineOptions
     typealias Answer = GoldenAnswer
@@ -11,6 +11,11 @@ struct EndToEndGoldens: Decodable {
     struct Case: Decodable {
         let lang: String
         let id: String
+        /// The texts of a hard case (null for XQuAD cases, which name their question by id).
+        let question: String?
+        let context: String?
+        /// Whether the old offset-based word id inference changes this case's answers.
+        let old_inference_differs: Bool?
         let context_chars: Int?
         let max_seq_len: Int?
         let doc_stride: Int?
@@ -22,23 +27,50 @@ struct EndToEndGoldens: Decodable {
 
         /// The cases that share one set of windows.
         var windowKey: String { "\(lang)/\(id)/\(context_chars ?? -1)/\(max_seq_len ?? -1)/\(doc_stride ?? -1)" }
+
+        /// Whether the case's texts come from XQuAD (not stored in the golden).
+        var isXQuAD: Bool { question == nil && context == nil }
     }
 
     let cases: [Case]
 
-    static func load() throws -> EndToEndGoldens {
-        try JSONDecoder().decode(EndToEndGoldens.self, from: GzipFixture.data(named: "e2e_goldens.json.gz"))
+    static func load(_ name: String = "e2e_goldens.json.gz") throws -> EndToEndGoldens {
+        try JSONDecoder().decode(EndToEndGoldens.self, from: GzipFixture.data(named: name))
     }
 }
 
 /// The committed tiny XLM-R QA model with its own tokenizer (owned by the Transformer tests).
 enum TinyReaderModel {
-    static var directory: URL {
-        SharedAssets.packageRoot.appendingPathComponent("Tests/TransformerTests/Fixtures/tiny-xlmr-qa")
-    }
+    static var directory: URL { folder("tiny-xlmr-qa") }
 
     static let reader: Result<ExtractiveReader, ReaderError> = Result { () throws(ReaderError) in
         try ExtractiveReader(directory: directory)
+    }
+
+    /// The same model saved by transformers 5 (bare `Precompiled` normaliser, `WhitespaceSplit` + `Metaspace`).
+    static let tf5Reader: Result<ExtractiveReader, ReaderError> = Result { () throws(ReaderError) in
+        try ExtractiveReader(directory: folder("tiny-xlmr-qa-tf5"))
+    }
+
+    static func folder(_ name: String) -> URL {
+        SharedAssets.packageRoot.appendingPathComponent("Tests/TransformerTests/Fixtures/\(name)")
+    }
+}
+
+/// A model folder and the end-to-end goldens the transformers 4.57.6 pipeline recorded on it.
+struct EndToEndFolder: CustomTestStringConvertible, Sendable {
+    let goldens: String
+    let transformers5: Bool
+
+    static let all = [
+        EndToEndFolder(goldens: "e2e_goldens.json.gz", transformers5: false),
+        EndToEndFolder(goldens: "e2e_goldens_tf5.json.gz", transformers5: true),
+    ]
+
+    var testDescription: String { transformers5 ? "tiny-xlmr-qa-tf5" : "tiny-xlmr-qa" }
+
+    func reader() throws -> ExtractiveReader {
+        try (transformers5 ? TinyReaderModel.tf5Reader : TinyReaderModel.reader).get()
     }
 }
 
@@ -47,6 +79,9 @@ struct GoldenTexts {
     private var datasets: [String: [String: SQuADQuestion]] = [:]
 
     mutating func input(_ golden: EndToEndGoldens.Case) throws -> ReaderInput {
+        if let question = golden.question, let context = golden.context {
+            return ReaderInput(question: question, context: context)
+        }
         if datasets[golden.lang] == nil {
             let questions = try SharedAssets.xquad(golden.lang).questions
             datasets[golden.lang] = Dictionary(questions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -94,11 +129,18 @@ struct ExtractiveReaderTests {
         ReaderOptions(maxSeqLen: golden.max_seq_len, docStride: golden.doc_stride, pipeline: golden.options.pipeline)
     }
 
-    @Test("every golden answer of 11 languages: tokenizer → windows → model → decoder, one pair at a time")
-    func everyGoldenAnswer() throws {
-        let reader = try TinyReaderModel.reader.get()
-        let goldens = try EndToEndGoldens.load()
-        #expect(Set(goldens.cases.map(\.lang)).count == 11)
+    @Test(
+        "every golden answer of 11 languages and the hard set: tokenizer → windows → model → decoder, one at a time",
+        arguments: EndToEndFolder.all)
+    func everyGoldenAnswer(folder: EndToEndFolder) throws {
+        let reader = try folder.reader()
+        let goldens = try EndToEndGoldens.load(folder.goldens)
+        #expect(Set(goldens.cases.filter(\.isXQuAD).map(\.lang)).count == 11)
+        // Answers the old offset-based word id inference got wrong (a space then U+200B, and the like).
+        #expect(
+            goldens.cases.contains { $0.old_inference_differs == true },
+            "the goldens must hold cases whose answers the old word id inference changes")
+        #expect(goldens.cases.contains { $0.context?.contains(" \u{200B}") == true })
         #expect(goldens.cases.contains { ($0.windows ?? 0) > 2 }, "the goldens must hold multi-window contexts")
         #expect(goldens.cases.contains { $0.answers?.first?.start == 0 && $0.answers?.first?.end == 0 })
         var texts = GoldenTexts()
