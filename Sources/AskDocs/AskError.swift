@@ -55,3 +55,31 @@ public enum AskError: LocalizedError, Equatable, Sendable {
         }
     }
 }
+
+extension AskError {
+    /// The question-answering view of a failure to open the index and its retriever.
+    init(opening error: PipelineError) {
+        switch error {
+        case .noDatabase(let path):
+            self = .noIndex(database: path)
+        case .unreadableDatabase(let path, let reason):
+            self = .failed(stage: "opening \(path)", reason: reason)
+        case .modelNotFound(let model, let reason), .unloadableModel(let model, let reason):
+            self = .retrieverNotAvailable(model: model, reason: reason)
+        case .retrieverMismatch(_, let indexedWith, let retrieverMakes):
+            self = .retrieverMismatch(
+                built: "a retriever whose search terms are '\(indexedWith)'",
+                requested: "one making '\(retrieverMakes)'")
+        case .vectorIndexModelMismatch(let built, let requested):
+            self = .retrieverMismatch(built: built, requested: requested)
+        case .noVectorIndex(let database):
+            self = .failed(
+                stage: "dense search",
+                reason: "\(database) has no vector index; index it with a retriever, or search by BM25 only")
+        case .unreadableVectorIndex(let reason):
+            self = .failed(stage: "opening the vector index", reason: reason)
+        case .indexingStopped(let reason), .embeddingStopped(let reason):
+            self = .failed(stage: "opening the index", reason: reason)
+        }
+    }
+}

@@ -3,7 +3,6 @@ import Foundation
 import Ingest
 import Reader
 import Tokenizers
-import Transformer
 
 extension Asker {
     /// What reading the passages gave, with the seconds of each stage.
@@ -62,17 +61,7 @@ extension Asker {
         let windows: [[ReaderWindow]]
         do {
             ranker = try PassageRanker(options: rankingOptions(for: request))
-            let windowing = try reader.windowing(windowOptions)
-            var encodings: [[Encoding]] = []
-            for (index, passage) in passages.enumerated() {
-                do {
-                    encodings.append(
-                        try reader.encode(ReaderInput(question: question, context: passage.text), windowing: windowing))
-                } catch {
-                    throw ReaderError.inputFailed(index: index, reason: error.localizedDescription)
-                }
-            }
-            windows = try readerWindows(encodings, contexts: passages.map(\.text))
+            windows = try reader.passageWindows(question: question, passages: passages, windowOptions: windowOptions)
         } catch {
             throw AskError.failed(stage: "reading", reason: error.localizedDescription)
         }
@@ -90,33 +79,6 @@ extension Asker {
             throw AskError.failed(stage: "ranking", reason: error.localizedDescription)
         }
         return Reading(ranking: ranking, readSeconds: readSeconds, rankSeconds: (clock.now - rankStart).seconds)
-    }
-
-    /// Every window of every passage through the model in one padded batch (the passages of one question are few
-    /// and of similar length), paired with its encoding as `ExtractiveReader` pairs them.
-    func readerWindows(_ encodings: [[Encoding]], contexts: [String]) throws -> [[ReaderWindow]] {
-        let flat = encodings.flatMap { $0 }
-        guard !flat.isEmpty else { return encodings.map { _ in [] } }
-        let logits = try reader.model.logits(
-            for: flat.map(\.ids), planner: BatchPlanner(maxBatchSize: max(flat.count, 1)))
-        var result: [[ReaderWindow]] = []
-        var next = 0
-        for (inputEncodings, context) in zip(encodings, contexts) {
-            var windows: [ReaderWindow] = []
-            for encoding in inputEncodings {
-                var classPositions = encoding.ids.indices.filter { encoding.ids[$0] == reader.classTokenId }
-                if classPositions.isEmpty { classPositions = [0] }
-                windows.append(
-                    ReaderWindow(
-                        offsets: encoding.offsets, sequenceIds: encoding.sequenceIds,
-                        wordIds: encoding.wordIds,
-                        startLogits: logits[next].start, endLogits: logits[next].end,
-                        attentionMask: encoding.attentionMask.map { $0 != 0 }, classTokenPositions: classPositions))
-                next += 1
-            }
-            result.append(windows)
-        }
-        return result
     }
 
     /// The response for a ranking of `results`.

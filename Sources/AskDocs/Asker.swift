@@ -40,47 +40,14 @@ public struct Asker: Sendable {
         database: String, reader: String, retriever: String? = nil, dense: Bool = true,
         cache: HubCache = HubCache()
     ) throws -> Asker {
-        guard FileManager.default.fileExists(atPath: database) else { throw AskError.noIndex(database: database) }
-        let store: DocumentStore
+        let searcher: Searcher
         do {
-            store = try DocumentStore(path: database)
-        } catch {
-            throw AskError.failed(stage: "opening \(database)", reason: error.localizedDescription)
+            searcher = try Searcher.open(
+                database: database, retriever: retriever, mode: dense ? .hybrid : .bm25, cache: cache)
+        } catch let error as PipelineError {
+            throw AskError(opening: error)
         }
-        guard (try? store.counts().chunks) ?? 0 > 0 else { throw AskError.emptyIndex(database: database) }
-        let builtWith = try? store.setting(RetrieverModel.setting)
-        let retrieverName = retriever ?? builtWith ?? Configuration.default.retrieverModel
-        var model: RetrieverModel?
-        func loadRetriever() throws -> RetrieverModel {
-            if let model { return model }
-            do {
-                let loaded = try RetrieverModel(retrieverName, cache: cache)
-                model = loaded
-                return loaded
-            } catch {
-                throw AskError.retrieverNotAvailable(model: retrieverName, reason: error.localizedDescription)
-            }
-        }
-        let termizer = try termizer(for: store, retriever: loadRetriever)
-        var vectors: VectorIndex?
-        if dense {
-            let loaded = try loadRetriever()
-            let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: database))
-            guard location.exists else {
-                throw AskError.failed(
-                    stage: "dense search",
-                    reason: "\(database) has no vector index; index it with a retriever, or search by BM25 only")
-            }
-            do {
-                vectors = try VectorIndex.open(
-                    at: location, expecting: loaded.embedder.identity, dimension: loaded.embedder.dimension)
-            } catch VectorIndexError.modelMismatch(let built, let requested) {
-                throw AskError.retrieverMismatch(built: built, requested: requested)
-            } catch {
-                throw AskError.failed(stage: "opening the vector index", reason: error.localizedDescription)
-            }
-        }
-        let searcher = Searcher(store: store, termizer: termizer, retriever: model, vectors: vectors)
+        guard (try? searcher.store.counts().chunks) ?? 0 > 0 else { throw AskError.emptyIndex(database: database) }
         return Asker(searcher: searcher, reader: try loadReader(reader, cache: cache))
     }
 
@@ -99,21 +66,6 @@ public struct Asker: Sendable {
         } catch {
             throw AskError.unloadableReader(model: name, reason: error.localizedDescription)
         }
-    }
-
-    /// The termizer that made the database's chunk terms, so queries are made the same way.
-    static func termizer(for store: DocumentStore, retriever: () throws -> RetrieverModel) throws
-        -> any SearchTermizer
-    {
-        let stored = try? store.setting(Indexer.termsSetting)
-        if stored == nil || stored == WordTermizer().identifier { return WordTermizer() }
-        let termizer = try retriever().termizer
-        guard termizer.identifier == stored else {
-            throw AskError.retrieverMismatch(
-                built: "a retriever whose search terms are '\(stored ?? "")'",
-                requested: "one making '\(termizer.identifier)'")
-        }
-        return termizer
     }
 
     /// Answers one question.

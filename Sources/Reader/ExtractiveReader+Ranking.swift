@@ -12,6 +12,20 @@ extension ExtractiveReader {
         windowOptions: ReaderOptions = ReaderOptions()
     ) throws(ReaderError) -> RankingResult {
         let ranker = try PassageRanker(options: options)
+        let windows = try passageWindows(question: question, passages: passages, windowOptions: windowOptions)
+        return try ranker.rank(
+            zip(passages, windows).map { passage, passageWindows in
+                RankingPassage(
+                    documentId: passage.documentId, documentOffset: passage.documentOffset, text: passage.text,
+                    windows: passageWindows)
+            })
+    }
+
+    /// The reading stage of `rank`: every window of every passage through the model in one dynamically padded
+    /// batch (the passages of one question are few and of similar length), grouped by passage.
+    public func passageWindows(
+        question: String, passages: [ReaderPassage], windowOptions: ReaderOptions = ReaderOptions()
+    ) throws(ReaderError) -> [[ReaderWindow]] {
         let windowing = try self.windowing(windowOptions)
         var encodings: [[Encoding]] = []
         encodings.reserveCapacity(passages.count)
@@ -23,14 +37,7 @@ extension ExtractiveReader {
                 throw .inputFailed(index: index, reason: error.localizedDescription)
             }
         }
-        // One padded batch: the passages of one question are few and of similar length.
         let total = encodings.reduce(0) { $0 + $1.count }
-        let windows = try readerWindows(encodings, batchSize: max(total, 1))
-        return try ranker.rank(
-            zip(passages, windows).map { passage, passageWindows in
-                RankingPassage(
-                    documentId: passage.documentId, documentOffset: passage.documentOffset, text: passage.text,
-                    windows: passageWindows)
-            })
+        return try readerWindows(encodings, batchSize: max(total, 1))
     }
 }
