@@ -35,7 +35,7 @@ public enum AskError: LocalizedError, Equatable, Sendable {
                 "reader model folder \(model) does not exist; give a reader model folder or a Hugging Face id in \(cache)"
             } else {
                 "reader \(model) is not available locally (no folder of that name, nothing in \(cache)); "
-                    + "download it with `huggingface-cli download \(model)` or give a reader model folder"
+                    + "download it with `askdocs models pull \(model)` or give a reader model folder"
             }
         case .unloadableReader(let model, let reason):
             "cannot load the reader \(model): \(reason)"
@@ -43,7 +43,7 @@ public enum AskError: LocalizedError, Equatable, Sendable {
             "cannot load the retriever \(model): \(reason)"
         case .retrieverMismatch(let built, let requested):
             "the index was built with the retriever \(built), not \(requested); ask with the retriever it was "
-                + "built with, or rebuild the index with `askdocs reindex`"
+                + "built with, or index the documents again into a new database with the other retriever"
         case .emptyQuestion:
             "the question is empty; ask a question"
         case .questionTooLong(let tokens, let limit):

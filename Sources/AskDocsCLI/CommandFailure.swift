@@ -51,7 +51,7 @@ struct CommandFailure: Error, CustomStringConvertible {
                 + "then --retriever models/multilingual-e5-small)"
         case PipelineError.vectorIndexModelMismatch(let built, let requested),
             VectorIndexError.modelMismatch(let built, let requested):
-            return "; rebuild with `askdocs reindex --retriever \(requested)` or pass --retriever \(built)"
+            return "; pass --retriever \(built), or index again into a new --db with --retriever \(requested)"
         case PipelineError.unreadableVectorIndex, VectorIndexError.missing, VectorIndexError.corrupt:
             return " (`askdocs check --repair` rebuilds it)"
         case is IndexerError, DocumentStoreError.schemaTooNew:
