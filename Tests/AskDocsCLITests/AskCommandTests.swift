@@ -252,18 +252,6 @@ struct AskCommandTests {
 
     /// The tiny CLS-pooling embedding model with the index's tokenizer: another retriever than the index's.
     static func otherRetriever() throws -> URL {
-        let fixtures = AskCorpus.root.appendingPathComponent("Tests/TransformerTests/Fixtures")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-other-\(UUID())")
-        let manager = FileManager.default
-        try manager.createDirectory(at: folder, withIntermediateDirectories: true)
-        let model = fixtures.appendingPathComponent("tiny-bert-cls")
-        for name in try manager.contentsOfDirectory(atPath: model.path) {
-            try manager.createSymbolicLink(
-                at: folder.appendingPathComponent(name), withDestinationURL: model.appendingPathComponent(name))
-        }
-        try manager.createSymbolicLink(
-            at: folder.appendingPathComponent("tokenizer.json"),
-            withDestinationURL: fixtures.appendingPathComponent("tiny-tokenizer/tokenizer.json"))
-        return folder
+        try EmbedCommandTests.modelFolder("tiny-bert-cls")
     }
 }

@@ -15,13 +15,14 @@ struct EmbedCommandTests {
         var cases: [Case]
     }
 
-    /// The tiny sentence-transformers BERT next to the tiny tokenizer, as one model folder.
-    static func modelFolder() throws -> URL {
+    /// A tiny sentence-transformers BERT (`tiny-bert-mean` by default) next to the tiny tokenizer, as one model
+    /// folder.
+    static func modelFolder(_ name: String = "tiny-bert-mean") throws -> URL {
         let fixtures = packageRoot.appendingPathComponent("Tests/TransformerTests/Fixtures")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-embed-\(UUID())")
         let manager = FileManager.default
         try manager.createDirectory(at: folder, withIntermediateDirectories: true)
-        let model = fixtures.appendingPathComponent("tiny-bert-mean")
+        let model = fixtures.appendingPathComponent(name)
         for name in try manager.contentsOfDirectory(atPath: model.path) {
             try manager.createSymbolicLink(
                 at: folder.appendingPathComponent(name), withDestinationURL: model.appendingPathComponent(name))
