@@ -2,10 +2,6 @@ import ArgumentParser
 import Foundation
 import Hub
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 extension AskDocsCommand {
     /// `askdocs models`: download, list, verify and remove models in the Hugging Face cache.
     struct Models: AsyncParsableCommand {
@@ -52,23 +48,23 @@ extension AskDocsCommand.Models {
 
         func run() async throws {
             let environment = HubEnvironment()
-            let bar = ByteProgress(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+            let bar = quiet ? nil : TerminalProgress.start()
             let model: PulledModel
             do {
                 model = try await ModelDownloader(environment: environment).pull(repoID, revision: revision) {
-                    bar.update($0)
+                    bar?.transferred($0.completedBytes, of: $0.totalBytes, $0.file)
                 }
-                bar.finish()
+                bar?.finish()
             } catch {
-                bar.finish()
+                bar?.finish()
                 throw error
             }
-            let size = ByteProgress.format(model.totalBytes)
+            let size = TerminalProgress.bytes(Double(model.totalBytes))
             let note =
                 environment.offline
                 ? "offline: already in the cache"
                 : model.downloadedBytes == 0
-                    ? "already in the cache" : "downloaded \(ByteProgress.format(model.downloadedBytes))"
+                    ? "already in the cache" : "downloaded \(TerminalProgress.bytes(Double(model.downloadedBytes)))"
             FileHandle.standardError.write(
                 Data("\(model.repo)@\(model.commit.prefix(12)): \(model.files.count) files, \(size) (\(note))\n".utf8))
             print(model.snapshot.path)
@@ -94,7 +90,7 @@ extension AskDocsCommand.Models {
                     let runs = snapshot.isRunnable ? "yes" : "no (needs config, safetensors, tokenizer)"
                     print(
                         "\(model.repo)\t\(refs)\t\(snapshot.commit.prefix(12))\t"
-                            + "\(ByteProgress.format(snapshot.size))\t\(runs)")
+                            + "\(TerminalProgress.bytes(Double(snapshot.size)))\t\(runs)")
                 }
             }
         }
@@ -129,8 +125,8 @@ extension AskDocsCommand.Models {
                 print("\(result.commit.prefix(12))\t\(result.file)\t\(line)")
             }
             guard bad == 0 else {
-                throw VerifyFailure(
-                    message: "\(bad) of \(results.count) files of \(repoID) are damaged; "
+                throw CommandFailure(
+                    "\(bad) of \(results.count) files of \(repoID) are damaged; "
                         + "`askdocs models rm \(repoID)` then pull again")
             }
         }
@@ -150,13 +146,8 @@ extension AskDocsCommand.Models {
         func run() async throws {
             let freed = try HubCache().remove(repoID, revision: revision)
             let what = revision.map { "\(repoID) at \($0)" } ?? repoID
-            FileHandle.standardError.write(Data("removed \(what), freed \(ByteProgress.format(freed))\n".utf8))
+            FileHandle.standardError.write(
+                Data("removed \(what), freed \(TerminalProgress.bytes(Double(freed)))\n".utf8))
         }
-    }
-
-    /// The one-line error of a verify that found damaged files (exit status 1).
-    struct VerifyFailure: Error, CustomStringConvertible {
-        var message: String
-        var description: String { message }
     }
 }

@@ -7,10 +7,12 @@ import Foundation
 /// The one progress display of every command: a bar with details on one stderr line, redrawn at most ten times a
 /// second, only when stderr is a terminal (piped output stays quiet).
 final class TerminalProgress: @unchecked Sendable {
-    // @unchecked: used from one loop (indexing, embedding, evaluation) on one thread.
+    // @unchecked: the mutable fields are read and written under `lock` (downloads report from several tasks).
+    private let lock = NSLock()
     private let started = Date()
     private var lastDraw = Date.distantPast
     private var drawn = false
+    private var firstTransferred: Int64?
 
     private init() {}
 
@@ -22,10 +24,13 @@ final class TerminalProgress: @unchecked Sendable {
 
     /// Redraws the bar at `fraction` (0...1) followed by `details`, at most ten times a second unless `force`.
     func draw(fraction: Double, force: Bool = false, details: () -> String) {
+        lock.lock()
+        defer { lock.unlock() }
         let now = Date()
         guard now.timeIntervalSince(lastDraw) >= 0.1 || force else { return }
         lastDraw = now
-        FileHandle.standardError.write(Data(("\r" + Self.line(fraction: fraction, details: details()) + "\u{1B}[K").utf8))
+        FileHandle.standardError.write(
+            Data(("\r" + Self.line(fraction: fraction, details: details()) + "\u{1B}[K").utf8))
         drawn = true
     }
 
@@ -39,6 +44,22 @@ final class TerminalProgress: @unchecked Sendable {
         }
     }
 
+    /// `done` of `total` bytes of `label`, with the rate of the bytes moved since the first report (bytes that
+    /// were already there, such as a resumed download's, do not count) and the ETA.
+    func transferred(_ done: Int64, of total: Int64, _ label: String) {
+        lock.lock()
+        let baseline = firstTransferred ?? done
+        firstTransferred = baseline
+        lock.unlock()
+        let elapsed = max(Date().timeIntervalSince(started), 0.001)
+        let rate = Double(done - baseline) / elapsed
+        let eta = rate > 0 && done < total ? Double(total - done) / rate : nil
+        draw(fraction: total > 0 ? Double(done) / Double(total) : 1, force: done == total) {
+            Self.bytes(Double(done)) + "/" + Self.bytes(Double(total)) + "  " + Self.bytes(rate) + "/s"
+                + Self.eta(eta) + "  " + label
+        }
+    }
+
     /// Prints `text` as its own line above the bar.
     func note(_ text: String) {
         clear()
@@ -49,6 +70,8 @@ final class TerminalProgress: @unchecked Sendable {
     func finish() { clear() }
 
     private func clear() {
+        lock.lock()
+        defer { lock.unlock() }
         if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         drawn = false
         lastDraw = .distantPast
@@ -62,8 +85,7 @@ final class TerminalProgress: @unchecked Sendable {
     }
 
     /// `label done/total  rate/s ETA 15m34s`.
-    static func countDetails(_ done: Int, _ total: Int, _ label: String, rate: Double, secondsLeft: Double?) -> String
-    {
+    static func countDetails(_ done: Int, _ total: Int, _ label: String, rate: Double, secondsLeft: Double?) -> String {
         String(format: "%@ %d/%d  %.1f/s", label, done, total, rate) + eta(secondsLeft)
     }
 
@@ -81,8 +103,9 @@ final class TerminalProgress: @unchecked Sendable {
         return String(format: "%dh%02dm", total / 3600, total % 3600 / 60)
     }
 
-    /// A byte count in B, kB or MB.
+    /// A byte count in B, kB, MB or GB.
     static func bytes(_ value: Double) -> String {
+        if value >= 1_073_741_824 { return String(format: "%.2f GB", value / 1_073_741_824) }
         if value >= 1_048_576 { return String(format: "%.1f MB", value / 1_048_576) }
         if value >= 1024 { return String(format: "%.0f kB", value / 1024) }
         return String(format: "%.0f B", value)
