@@ -74,7 +74,8 @@ extension AskDocsCommand {
 
         func run() async throws {
             let started = Date()
-            let asker = try Asker.open(database: database.db, reader: reader, retriever: retriever, dense: mode != .bm25)
+            let asker = try Asker.open(
+                database: database.db, reader: reader, retriever: retriever, dense: mode != .bm25)
             if verbose { Self.log(String(format: "load %.3f s", Date().timeIntervalSince(started))) }
             if let questions {
                 try answerFile(questions, with: asker)
@@ -132,36 +133,41 @@ extension AskDocsCommand {
                     }
                 }
             }
-            let data: Data
-            if path == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let contents = FileManager.default.contents(atPath: path) else {
-                    throw CommandFailure("cannot read \(path)")
+            /// A response (or a failure) with the input line's id, in one JSON object.
+            struct Output: Encodable {
+                var id: String?
+                var question: String
+                var result: Result<AskResponse, CommandFailure>
+                enum CodingKeys: CodingKey { case id, question, error }
+                func encode(to encoder: any Encoder) throws {
+                    var container = encoder.container(keyedBy: CodingKeys.self)
+                    try container.encode(id, forKey: .id)
+                    switch result {
+                    case .success(let response): try response.encode(to: encoder)
+                    case .failure(let failure):
+                        try container.encode(question, forKey: .question)
+                        try container.encode(failure.message, forKey: .error)
+                    }
                 }
-                data = contents
             }
+            let input = try JSONLinesReader(path: path)
+            let output = JSONLinesWriter()
+            defer { output.flush() }
             var failures = 0
-            for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated()
-            where !line.allSatisfy(\.isWhitespace) {
-                guard let entry = try? JSONDecoder().decode(Line.self, from: Data(line.utf8)) else {
-                    throw CommandFailure("\(path) line \(number + 1): expected {\"id\": …, \"question\": \"…\"}")
+            try input.forEachLine { number, line in
+                guard let entry = try? JSONLinesReader.decode(Line.self, line: line) else {
+                    throw CommandFailure("\(input.name) line \(number): expected {\"id\": …, \"question\": \"…\"}")
                 }
-                var object: [String: Any]
+                let result: Result<AskResponse, CommandFailure>
                 do {
                     let response = try asker.ask(request(entry.question))
                     report(response)
-                    object =
-                        try JSONSerialization.jsonObject(with: Data(Self.encode(response).utf8)) as? [String: Any]
-                        ?? [:]
+                    result = .success(response)
                 } catch {
                     failures += 1
-                    object = ["question": entry.question, "error": error.localizedDescription]
+                    result = .failure(CommandFailure(error.localizedDescription))
                 }
-                object["id"] = entry.id ?? NSNull()
-                let encoded = try JSONSerialization.data(
-                    withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-                print(String(decoding: encoded, as: UTF8.self))
+                try output.write(Output(id: entry.id, question: entry.question, result: result))
             }
             if failures > 0 { throw CommandFailure("\(failures) question(s) failed; see their \"error\" lines") }
         }
