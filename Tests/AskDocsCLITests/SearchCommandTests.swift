@@ -263,8 +263,14 @@ struct SearchCommandTests {
         ])
         #expect(search.status == 0, "\(search.standardError)")
         #expect(search.standardOutput.contains("a.txt"))
-        let dense = try AskDocsProcess.run([
+        // Hybrid on a BM25-only index ranks by BM25 and loads no retriever; dense is refused.
+        let hybrid = try AskDocsProcess.run([
             "search", "Rhein", "--db", workspace.path("db.sqlite"), "--retriever", "/no/model",
+        ])
+        #expect(hybrid.status == 0, "\(hybrid.standardError)")
+        #expect(hybrid.standardError.contains("BM25-only"))
+        let dense = try AskDocsProcess.run([
+            "search", "Rhein", "--db", workspace.path("db.sqlite"), "--retriever", "/no/model", "--mode", "dense",
         ])
         #expect(dense.status != 0)
     }
