@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // MARK: Native shims
@@ -69,6 +70,8 @@ let package = Package(
             dependencies: [
                 "Tokenizers", "Transformer", "Reader", "DocumentStore", "Ingest", "Retrieval", "Hub",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // askdocs.toml (Configuration+TOML.swift); no other target reads TOML.
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: swiftSettings
         ),

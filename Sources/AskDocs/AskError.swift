@@ -72,14 +72,14 @@ extension AskError {
                 requested: "one making '\(retrieverMakes)'")
         case .vectorIndexModelMismatch(let built, let requested):
             self = .retrieverMismatch(built: built, requested: requested)
-        case .noVectorIndex(let database):
-            self = .failed(
-                stage: "dense search",
-                reason: "\(database) has no vector index; index it with a retriever, or search by BM25 only")
+        case .noVectorIndex, .lexicalOnly:
+            self = .failed(stage: "dense search", reason: error.localizedDescription)
         case .unreadableVectorIndex(let reason):
             self = .failed(stage: "opening the vector index", reason: reason)
         case .indexingStopped(let reason), .embeddingStopped(let reason):
             self = .failed(stage: "opening the index", reason: reason)
+        case .embeddingRequired, .notEmbedding:
+            self = .failed(stage: "opening the index", reason: error.localizedDescription)
         }
     }
 }

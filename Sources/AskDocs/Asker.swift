@@ -36,14 +36,16 @@ public struct Asker: Sendable {
     ///   - reader: the reader model: a folder, or a Hugging Face id in the local cache.
     ///   - retriever: the retriever; nil is the one the index was built with (else the default).
     ///   - dense: whether dense and hybrid search will be used (loads the retriever and the vector index).
+    ///   - defaultRetriever: the retriever when neither `retriever` nor the database names one (the configured one).
     public static func open(
         database: String, reader: String, retriever: String? = nil, dense: Bool = true,
-        cache: HubCache = HubCache()
+        defaultRetriever: String = Configuration.default.retrieverModel, cache: HubCache = HubCache()
     ) throws -> Asker {
         let searcher: Searcher
         do {
             searcher = try Searcher.open(
-                database: database, retriever: retriever, mode: dense ? .hybrid : .bm25, cache: cache)
+                database: database, retriever: retriever, mode: dense ? .hybrid : .bm25,
+                defaultRetriever: defaultRetriever, cache: cache)
         } catch let error as PipelineError {
             throw AskError(opening: error)
         }

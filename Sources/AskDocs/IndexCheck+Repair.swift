@@ -31,4 +31,21 @@ extension IndexCheck {
             throw PipelineError.embeddingStopped(reason: error.localizedDescription)
         }
     }
+
+    /// Makes a BM25-only index a dense one with `retriever`: records the model and the new state first (so an
+    /// interrupted conversion is an index with missing vectors, which `repair` finishes), then embeds every chunk.
+    /// The chunks' search terms stay as they are; the retriever must be able to make them (word terms, or its own
+    /// tokenizer's pieces).
+    public func convertToDense(
+        with retriever: RetrieverModel, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) throws -> VectorSyncReport {
+        _ = try Searcher.searchTermizer(for: store, retriever: { retriever })
+        do {
+            try store.setSetting(RetrieverModel.setting, to: retriever.reference)
+            try VectorState.dense.record(in: store)
+        } catch {
+            throw PipelineError.unreadableDatabase(path: store.path, reason: error.localizedDescription)
+        }
+        return try repair(with: retriever, progress: progress)
+    }
 }

@@ -43,6 +43,11 @@ public struct IndexCheck: Sendable {
         self.location = location
     }
 
+    /// Whether the index has vectors (or should have them).
+    public func vectorState() throws -> VectorState {
+        try VectorState.of(store, location: location)
+    }
+
     /// Every problem found; empty when the database and the index agree.
     public func run(expectedModel: EmbeddingModelIdentity? = nil) throws -> [IndexProblem] {
         var problems = try store.integrityProblems().map {
@@ -50,11 +55,13 @@ public struct IndexCheck: Sendable {
         }
         let live = try store.chunkIDs(matching: .none)
         guard location.exists else {
-            if !live.isEmpty {
+            // A BM25-only index has no vectors by choice; only an index meant to have them misses its folder.
+            if !live.isEmpty, try vectorState() == .dense {
                 problems.append(
                     IndexProblem(
                         kind: .manifest, chunkIDs: [],
-                        message: "no vector index at \(location.directory.path) for \(live.count) chunks"))
+                        message: "no vector index at \(location.directory.path) for \(live.count) chunks (embedding "
+                            + "was interrupted before its first save, or the folder was removed)"))
             }
             return problems
         }

@@ -14,13 +14,19 @@ public struct IndexPipelineRequest: Sendable {
     public var retriever: String?
     /// Whether to embed chunks into the vector index (false: a BM25-only index).
     public var embed: Bool
+    /// The retriever when neither the request nor the database names one (the configured one).
+    public var defaultRetriever: String
 
     /// Creates a request.
-    public init(database: String, files: IndexRequest, retriever: String? = nil, embed: Bool = true) {
+    public init(
+        database: String, files: IndexRequest, retriever: String? = nil, embed: Bool = true,
+        defaultRetriever: String = Configuration.default.retrieverModel
+    ) {
         self.database = database
         self.files = files
         self.retriever = retriever
         self.embed = embed
+        self.defaultRetriever = defaultRetriever
     }
 }
 
@@ -60,17 +66,30 @@ public struct IndexPipeline: Sendable {
     }
 
     /// Runs it; errors are `PipelineError`s, or the store's when the database itself cannot be used.
+    ///
+    /// Everything that can be refused is refused before the database is created or written: a retriever that
+    /// cannot be loaded, one the vector index was not built with, and a change of the index's vector state (adding
+    /// chunks without vectors to an index that has them, or with vectors to a BM25-only one).
     public func run(progress: (IndexPipelineProgress) -> Void = { _ in }) throws -> IndexPipelineReport {
-        let store = try DocumentStore.open(path: request.database)
         let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: request.database))
-        let stored = try store.setting(RetrieverModel.setting)
-        let name = request.retriever ?? stored ?? (request.embed ? Configuration.default.retrieverModel : nil)
+        let isNew = !FileManager.default.fileExists(atPath: request.database)
+        // A new database is created only once its retriever loaded: a failed first run leaves nothing behind.
+        let existing = try isNew ? nil : DocumentStore.open(path: request.database)
+        let stored = try existing?.setting(RetrieverModel.setting)
+        let name = request.retriever ?? stored ?? (request.embed ? request.defaultRetriever : nil)
+        if let existing { try Self.refuseStateChange(of: existing, at: location, embedding: request.embed) }
         let model = try name.map { name throws(PipelineError) in try RetrieverModel.load(name, cache: cache) }
         if let model, request.embed { try Self.refuseOtherModel(model, at: location) }
+        let store = try existing ?? DocumentStore.open(path: request.database)
         var indexer = Indexer(store: store)
         if let model {
             indexer.chunker = Chunker(counter: model.tokenCounter)
-            indexer.termizer = model.termizer
+            // An index made with word terms keeps them (a converted BM25-only index): queries are made the same way.
+            let terms = try store.setting(Indexer.termsSetting)
+            if terms != WordTermizer().identifier { indexer.termizer = model.termizer }
+        }
+        if try isNew || store.counts().chunks == 0 {
+            try (request.embed ? VectorState.dense : .none).record(in: store)
         }
         var report = IndexPipelineReport(documents: IndexReport(), retriever: stored, vectorIndex: location)
         do {
@@ -94,6 +113,27 @@ public struct IndexPipeline: Sendable {
             throw PipelineError.embeddingStopped(reason: error.localizedDescription)
         }
         return report
+    }
+
+    /// Throws when storing chunks with (`embedding`) or without vectors would change what the index in `store`
+    /// holds: an index with vectors would silently miss the new chunks in dense and hybrid results, and a BM25-only
+    /// one would hold vectors for some chunks only. An empty index takes whichever comes.
+    static func refuseStateChange(
+        of store: DocumentStore, at location: VectorIndexLocation, embedding: Bool
+    ) throws(PipelineError) {
+        let state: VectorState
+        let chunks: Int
+        do {
+            state = try VectorState.of(store, location: location)
+            chunks = try store.counts().chunks
+        } catch {
+            throw .unreadableDatabase(path: store.path, reason: error.localizedDescription)
+        }
+        guard chunks > 0 else { return }
+        if state == .dense && !embedding {
+            throw .embeddingRequired(database: store.path, retriever: try? store.setting(RetrieverModel.setting))
+        }
+        if state == .none && embedding { throw .notEmbedding(database: store.path) }
     }
 
     /// Throws when the vector index at `location` was built with another model: new chunks could not be embedded

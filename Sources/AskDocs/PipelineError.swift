@@ -7,8 +7,15 @@ public enum PipelineError: LocalizedError, Equatable, Sendable {
     case noDatabase(path: String)
     /// The database file exists but cannot be opened.
     case unreadableDatabase(path: String, reason: String)
-    /// Dense or hybrid search over a database that has no vector index.
+    /// Dense or hybrid search over a database meant to have vectors whose vector index is missing (embedding was
+    /// interrupted before the first save, or the folder was removed).
     case noVectorIndex(database: String)
+    /// Dense search over a BM25-only index (built without embeddings).
+    case lexicalOnly(database: String)
+    /// Storing chunks without embedding them in an index that has vectors.
+    case embeddingRequired(database: String, retriever: String?)
+    /// Embedding new chunks into a BM25-only index, whose other chunks have no vectors.
+    case notEmbedding(database: String)
     /// The database's chunks carry search terms another retriever's tokenizer made.
     case retrieverMismatch(database: String, indexedWith: String, retrieverMakes: String)
     /// The retriever model is neither a folder nor in the local Hugging Face cache.
@@ -32,7 +39,16 @@ public enum PipelineError: LocalizedError, Equatable, Sendable {
         case .unreadableDatabase(let path, let reason):
             "cannot open \(path): \(reason)"
         case .noVectorIndex(let database):
-            "\(database) has no vector index (it was indexed without embeddings); dense and hybrid search need one"
+            "the vector index of \(database) is missing (embedding was interrupted before its first save, or the "
+                + "folder was removed); rebuild it from the database"
+        case .lexicalOnly(let database):
+            "\(database) is a BM25-only index (built without embeddings), so it has no vectors for dense search"
+        case .embeddingRequired(let database, let retriever):
+            "\(database) has vectors\(retriever.map { " (retriever \($0))" } ?? ""): chunks stored without embedding "
+                + "would be missing from dense and hybrid results; embed the new files too"
+        case .notEmbedding(let database):
+            "\(database) is a BM25-only index (built without embeddings); add files without embedding them, or "
+                + "convert it to a dense index first"
         case .retrieverMismatch(let database, let stored, let current):
             "\(database) was indexed with search terms '\(stored)' but this retriever makes '\(current)'; "
                 + "search with the retriever it was built with"

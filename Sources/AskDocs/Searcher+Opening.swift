@@ -6,14 +6,16 @@ import Retrieval
 
 extension Searcher {
     /// Opens a searcher over the database at `database`: the retriever is `retriever`, else the one the database
-    /// was built with, else the default; it is loaded only when `mode` embeds the query or the database's search
-    /// terms come from its tokenizer, and the vector index is opened (refusing another model's) unless `mode` is
-    /// `.bm25`.
+    /// was built with, else `defaultRetriever`; it is loaded only when `mode` embeds the query or the database's
+    /// search terms come from its tokenizer, and the vector index is opened (refusing another model's) unless `mode`
+    /// is `.bm25`. On a BM25-only index hybrid search falls back to BM25 (`isLexicalOnly`) and dense search is
+    /// refused.
     public static func open(
-        database: String, retriever: String? = nil, mode: SearchMode = .hybrid, cache: HubCache = HubCache()
+        database: String, retriever: String? = nil, mode: SearchMode = .hybrid,
+        defaultRetriever: String = Configuration.default.retrieverModel, cache: HubCache = HubCache()
     ) throws -> Searcher {
         let store = try DocumentStore.openExisting(path: database)
-        let name = try RetrieverModel.name(named: retriever, recordedIn: store) ?? Configuration.default.retrieverModel
+        let name = try RetrieverModel.name(named: retriever, recordedIn: store) ?? defaultRetriever
         var model: RetrieverModel?
         func loadModel() throws(PipelineError) -> RetrieverModel {
             if let model { return model }
@@ -22,11 +24,16 @@ extension Searcher {
             return loaded
         }
         let termizer = try searchTermizer(for: store, retriever: loadModel)
+        let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: database))
+        let lexicalOnly = try VectorState.of(store, location: location) == .none && !location.exists
+        if lexicalOnly && mode == .dense { throw PipelineError.lexicalOnly(database: database) }
         var vectors: VectorIndex?
-        if mode != .bm25 {
+        if mode != .bm25 && !lexicalOnly {
             vectors = try openVectorIndex(database: database, retriever: loadModel())
         }
-        return Searcher(store: store, termizer: termizer, retriever: model, vectors: vectors)
+        var searcher = Searcher(store: store, termizer: termizer, retriever: model, vectors: vectors)
+        searcher.isLexicalOnly = lexicalOnly
+        return searcher
     }
 
     /// The termizer that made the database's chunk terms, so queries are made the same way; `retriever` is loaded

@@ -79,6 +79,15 @@ public struct Searcher: Sendable {
     public var retriever: RetrieverModel?
     /// The chunk vectors (dense and hybrid).
     public var vectors: VectorIndex?
+    /// Whether the index is BM25-only (it has no vectors by choice): hybrid requests rank by BM25 alone, dense ones
+    /// are refused.
+    public var isLexicalOnly = false
+
+    /// One line for the user when a `mode` search falls back to BM25, else nil.
+    public func notice(for mode: SearchMode) -> String? {
+        isLexicalOnly && mode == .hybrid
+            ? "\(store.path) is a BM25-only index (no vectors): ranking by BM25 alone" : nil
+    }
 
     /// Creates a searcher.
     public init(
@@ -97,9 +106,13 @@ public struct Searcher: Sendable {
         let depth = max(request.k, request.fusionDepth)
         let ranked: [(id: Int64, score: Double)]
         switch request.mode {
+        case .dense where isLexicalOnly:
+            throw PipelineError.lexicalOnly(database: store.path)
         case .dense:
             ranked = try dense(request, limit: request.k)
         case .bm25:
+            ranked = try lexical(request, limit: request.k)
+        case .hybrid where isLexicalOnly:
             ranked = try lexical(request, limit: request.k)
         case .hybrid:
             let denseList = try dense(request, limit: depth).map(\.id)

@@ -32,29 +32,41 @@ extension AskDocsCommand {
                 valueName: "file"))
         var questions: String?
 
-        @Option(help: "Passages (chunks) retrieved and read.")
-        var passages: Int = AskRequest.defaultPassages
+        @Option(
+            help: ArgumentHelp(
+                "Passages (chunks) retrieved and read (default: ask.passages in askdocs.toml, else "
+                    + "\(Configuration.default.passages))."))
+        var passages: Int?
 
-        @Option(help: "Answers to show.")
-        var answers: Int = 1
+        @Option(
+            help: "Answers to show (default: ask.answers in askdocs.toml, else \(Configuration.default.answers)).")
+        var answers: Int?
 
-        @Option(help: "Retrieval: dense, bm25 or hybrid.")
-        var mode: SearchMode = .hybrid
+        @Option(help: "Retrieval: dense, bm25 or hybrid (default: ask.mode in askdocs.toml, else hybrid).")
+        var mode: SearchMode?
 
-        @Option(help: "The reader: a model folder or a Hugging Face id in the local cache.")
-        var reader: String = Configuration.default.readerModel
+        @Option(
+            help: ArgumentHelp(
+                "The reader: a model folder or a Hugging Face id in the local cache (default: reader in "
+                    + "askdocs.toml, else \(Configuration.default.readerModel))."))
+        var reader: String?
 
-        @Option(help: "The retriever (default: the one the database was built with).")
+        @Option(
+            help: "The retriever (default: the one the database was built with, else retriever in askdocs.toml).")
         var retriever: String?
 
         @Option(
             name: .customLong("no-answer-boost"),
-            help: "Added to the reader's no-answer score; positive says \"no answer\" more often.")
-        var noAnswerBoost: Float = 0
+            help: ArgumentHelp(
+                "Added to the reader's no-answer score; positive says \"no answer\" more often (default: "
+                    + "ask.no_answer_boost in askdocs.toml, else 0)."))
+        var noAnswerBoost: Float?
 
         @OptionGroup var filters: SearchFilterOptions
 
         @OptionGroup var database: DatabaseOption
+
+        @OptionGroup var config: ConfigOption
 
         @Flag(help: "Print JSON.")
         var json = false
@@ -64,41 +76,57 @@ extension AskDocsCommand {
 
         func validate() throws {
             if question != nil && questions != nil { throw ValidationError("give a question or --questions, not both") }
-            if let question, question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                throw ValidationError("the question is empty")
+            if let passages, passages <= 0 { throw ValidationError("--passages must be positive") }
+            if let answers, answers <= 0 { throw ValidationError("--answers must be positive") }
+            if let noAnswerBoost, !noAnswerBoost.isFinite {
+                throw ValidationError("--no-answer-boost must be a finite number")
             }
-            guard passages > 0 else { throw ValidationError("--passages must be positive") }
-            guard answers > 0 else { throw ValidationError("--answers must be positive") }
-            guard noAnswerBoost.isFinite else { throw ValidationError("--no-answer-boost must be a finite number") }
         }
 
         func run() async throws {
             let started = Date()
-            let asker = try Asker.open(
-                database: database.db, reader: reader, retriever: retriever, dense: mode != .bm25)
+            // Before any model loads, and in one line (a validation error would add the usage).
+            if let question, question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw CommandFailure(AskError.emptyQuestion)
+            }
+            let configuration = try config.resolve(
+                ConfigurationOverrides(
+                    databasePath: database.db, readerModel: reader, passages: passages, answers: answers, mode: mode,
+                    noAnswerBoost: noAnswerBoost))
+            let asker = try CommandFailure.reporting {
+                try Asker.open(
+                    database: configuration.databasePath, reader: configuration.readerModel, retriever: retriever,
+                    dense: configuration.mode != .bm25, defaultRetriever: configuration.retrieverModel)
+            }
+            if let notice = asker.searcher.notice(for: configuration.mode) { Self.log("note: \(notice)") }
             if verbose { Self.log(String(format: "load %.3f s", Date().timeIntervalSince(started))) }
+            try answer(with: asker, configuration: configuration)
+        }
+
+        func answer(with asker: Asker, configuration: Configuration) throws {
             if let questions {
-                try answerFile(questions, with: asker)
+                try answerFile(questions, with: asker, configuration)
             } else if let question {
-                let response = try asker.ask(request(question))
+                let response = try asker.ask(request(question, configuration))
                 report(response)
                 print(
                     json
                         ? try Self.encode(response) : AnswerText(highlight: isatty(STDOUT_FILENO) == 1).render(response)
                 )
             } else {
-                try answerInteractively(with: asker)
+                try answerInteractively(with: asker, configuration)
             }
         }
 
-        func request(_ question: String) -> AskRequest {
+        /// The request for `question`: the configured values (flags over askdocs.toml over the defaults).
+        func request(_ question: String, _ configuration: Configuration) -> AskRequest {
             AskRequest(
-                question: question, passages: passages, answers: answers, mode: mode, noAnswerBoost: noAnswerBoost,
-                filter: filters.filter)
+                question: question, passages: configuration.passages, answers: configuration.answers,
+                mode: configuration.mode, noAnswerBoost: configuration.noAnswerBoost, filter: filters.filter)
         }
 
         /// Questions line by line from standard input; a failing question is reported and the next one read.
-        func answerInteractively(with asker: Asker) throws {
+        func answerInteractively(with asker: Asker, _ configuration: Configuration) throws {
             let terminal = isatty(STDIN_FILENO) == 1
             let printer = AnswerText(highlight: isatty(STDOUT_FILENO) == 1)
             while true {
@@ -107,7 +135,7 @@ extension AskDocsCommand {
                 let question = line.trimmingCharacters(in: .whitespacesAndNewlines)
                 if question.isEmpty { continue }
                 do {
-                    let response = try asker.ask(request(question))
+                    let response = try asker.ask(request(question, configuration))
                     report(response)
                     print(json ? try Self.encode(response) : printer.render(response) + (terminal ? "\n" : ""))
                 } catch {
@@ -118,7 +146,7 @@ extension AskDocsCommand {
         }
 
         /// `--questions`: one JSON line per input line, `{"id", "error"}` for a question that fails.
-        func answerFile(_ path: String, with asker: Asker) throws {
+        func answerFile(_ path: String, with asker: Asker, _ configuration: Configuration) throws {
             struct Line: Decodable {
                 var id: String?
                 var question: String
@@ -160,7 +188,7 @@ extension AskDocsCommand {
                 }
                 let result: Result<AskResponse, CommandFailure>
                 do {
-                    let response = try asker.ask(request(entry.question))
+                    let response = try asker.ask(request(entry.question, configuration))
                     report(response)
                     result = .success(response)
                 } catch {

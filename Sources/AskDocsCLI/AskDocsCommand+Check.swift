@@ -11,13 +11,19 @@ extension AskDocsCommand {
             discussion: """
                 Finds vectors whose chunk no longer exists, chunks without a vector, a missing or unreadable vector \
                 index (or one built with another model than --retriever), and documents whose chunks do not add \
-                up. Exits 1 when a problem remains. --repair (or `askdocs index` on the same paths) removes stale \
-                vectors and embeds missing ones; a missing or unreadable index is rebuilt. --json prints \
-                {"problems": [{"kind", "chunk_ids", "message"}], "repaired": {...} (with --repair), "remaining": [...]}.
+                up. A BM25-only index (built with `index --no-embed`) has no vectors by choice and passes. Exits 1 \
+                when a problem remains. --repair (or `askdocs index` on the same paths) removes stale vectors and \
+                embeds missing ones; a missing or unreadable index is rebuilt. --repair --retriever MODEL on a \
+                BM25-only index converts it to a dense one: it records MODEL and embeds every chunk. --json prints \
+                {"problems": [{"kind", "chunk_ids", "message"}], "remaining": [...], "vectors": "dense" or "none"}, \
+                plus "repaired": {"vectors_added", "vectors_removed", "vectors", "embed_seconds"} when --repair \
+                repaired or converted something.
                 """
         )
 
         @OptionGroup var database: DatabaseOption
+
+        @OptionGroup var config: ConfigOption
 
         @OptionGroup var retriever: RetrieverOption
 
@@ -27,7 +33,8 @@ extension AskDocsCommand {
         @OptionGroup var output: JSONOutputOption
 
         func run() async throws {
-            let db = database.db
+            let configuration = try config.resolve(ConfigurationOverrides(databasePath: database.db))
+            let db = configuration.databasePath
             let (check, found) = try CommandFailure.reporting {
                 let check = try IndexCheck.open(database: db)
                 let expected = try retriever.retriever.map { name throws in
@@ -38,37 +45,54 @@ extension AskDocsCommand {
             let store = check.store
             var remaining = found
             var repairReport: VectorSyncReport?
+            let before = try CommandFailure.reporting { try check.vectorState() }
+            let converting = repair && before == .none && retriever.retriever != nil && found.isEmpty
             let repairable = IndexCheck.isRepairable(found)
-            if repair, repairable {
+            if repair && (repairable || converting) {
                 let progress = TerminalProgress.start()
                 defer { progress?.finish() }
                 try CommandFailure.reporting {
                     let name =
                         try RetrieverModel.name(named: retriever.retriever, recordedIn: store)
-                        ?? Configuration.default.retrieverModel
+                        ?? configuration.retrieverModel
                     let model = try RetrieverModel.load(name)
-                    repairReport = try check.repair(with: model) { progress?.count($0, of: $1, "chunks embedded") }
+                    let show = { (done: Int, total: Int) -> Void in progress?.count(done, of: total, "chunks embedded")
+                    }
+                    repairReport =
+                        try converting
+                        ? check.convertToDense(with: model, progress: show)
+                        : check.repair(with: model, progress: show)
                     progress?.finish()
                     let expected = retriever.retriever == nil ? nil : model.embedder.identity
                     remaining = try check.run(expectedModel: expected)
                 }
             }
+            let state = try CommandFailure.reporting { try check.vectorState() }
             if output.json {
                 struct Output: Encodable {
                     var problems: [IndexProblem]
                     var repaired: VectorSyncReport?
                     var remaining: [IndexProblem]
+                    var vectors: VectorState
                 }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                let output = Output(problems: found, repaired: repairReport, remaining: remaining)
+                let output = Output(problems: found, repaired: repairReport, remaining: remaining, vectors: state)
                 print(String(decoding: try encoder.encode(output), as: UTF8.self))
             } else {
                 let counts = try store.counts()
-                if found.isEmpty {
+                if let repairReport, converting {
                     print(
-                        "OK: \(db) has \(counts.documents) documents, \(counts.chunks) chunks, and a vector for each chunk."
-                    )
+                        "converted to a dense index: \(repairReport.vectorsAdded) chunks embedded; "
+                            + "\(repairReport.vectorCount) vectors")
+                    for problem in remaining { print("still wrong: \(problem.message)") }
+                } else if found.isEmpty {
+                    print(
+                        state == .none
+                            ? "OK: \(db) has \(counts.documents) documents and \(counts.chunks) chunks, BM25 only (no "
+                                + "vectors; `askdocs check --repair --retriever MODEL` adds them)."
+                            : "OK: \(db) has \(counts.documents) documents, \(counts.chunks) chunks, and a vector for "
+                                + "each chunk.")
                 } else {
                     for problem in found { print("problem: \(problem.message)") }
                     if let repairReport {

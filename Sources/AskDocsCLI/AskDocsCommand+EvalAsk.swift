@@ -27,17 +27,26 @@ extension AskDocsCommand.Eval {
         @Option(help: "Articles to ask, by position from 0: A..B (inclusive) or A.")
         var articles: String?
 
-        @Option(help: "Passages read per question.")
-        var passages: Int = AskRequest.defaultPassages
+        @Option(
+            help: ArgumentHelp(
+                "Passages read per question (default: ask.passages in askdocs.toml, else "
+                    + "\(Configuration.default.passages))."))
+        var passages: Int?
 
-        @Option(help: "Retrieval: dense, bm25 or hybrid.")
-        var mode: SearchMode = .hybrid
+        @Option(help: "Retrieval: dense, bm25 or hybrid (default: ask.mode in askdocs.toml, else hybrid).")
+        var mode: SearchMode?
 
-        @Option(help: "The reader: a model folder or a Hugging Face id in the local cache.")
-        var reader: String = Configuration.default.readerModel
+        @Option(
+            help: ArgumentHelp(
+                "The reader: a model folder or a Hugging Face id in the local cache (default: reader in "
+                    + "askdocs.toml, else \(Configuration.default.readerModel))."))
+        var reader: String?
 
-        @Option(help: "The retriever.")
-        var retriever: String = Configuration.default.retrieverModel
+        @Option(
+            help: "The retriever (default: retriever in askdocs.toml, else \(Configuration.default.retrieverModel)).")
+        var retriever: String?
+
+        @OptionGroup var config: ConfigOption
 
         @Option(help: "MLQA answer normalisation for this language (e.g. zh); default SQuAD's.")
         var lang: String?
@@ -46,7 +55,7 @@ extension AskDocsCommand.Eval {
         var json = false
 
         func validate() throws {
-            guard passages > 0 else { throw ValidationError("--passages must be positive") }
+            if let passages, passages <= 0 { throw ValidationError("--passages must be positive") }
             if let articles, Self.range(articles) == nil {
                 throw ValidationError("--articles: expected A..B or A (article positions from 0)")
             }
@@ -64,9 +73,12 @@ extension AskDocsCommand.Eval {
             let dataset = try SQuADDataset(contentsOf: URL(fileURLWithPath: data))
             let normalizer =
                 try lang.map { SQuADNormalizer(.mlqa(try SQuADNormalizer.Language($0))) } ?? SQuADNormalizer()
-            let model = try CommandFailure.reporting { try RetrieverModel.load(retriever) }
+            let configuration = try config.resolve(
+                ConfigurationOverrides(readerModel: reader, retrieverModel: retriever, passages: passages, mode: mode))
+            let model = try CommandFailure.reporting { try RetrieverModel.load(configuration.retrieverModel) }
             let evaluator = AskEvaluator(
-                reader: try Asker.loadReader(reader), retriever: model, passages: passages, mode: mode,
+                reader: try Asker.loadReader(configuration.readerModel), retriever: model,
+                passages: configuration.passages, mode: configuration.mode,
                 normalizer: normalizer)
             let progress = TerminalProgress.start()
             let result = try evaluator.evaluate(dataset, articles: articles.flatMap(Self.range)) { done, total in

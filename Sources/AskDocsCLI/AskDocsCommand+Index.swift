@@ -18,7 +18,10 @@ extension AskDocsCommand {
                 Chunks are measured and their BM25 terms made with the retriever's tokenizer (XLM-R pieces for \
                 multilingual-e5), then embedded into the vector index beside the database (<db name>.vectors/), \
                 keyed by chunk id; vectors of changed or removed documents' chunks are removed. --no-embed builds \
-                a BM25-only index (ICU word terms unless --retriever names a model for its tokenizer).
+                a BM25-only index (ICU word terms unless --retriever names a model for its tokenizer). An index keeps \
+                what it was built as: files are added to a BM25-only index with --no-embed, and to one with vectors \
+                without it (so no chunk is missing from dense results); `askdocs check --repair --retriever MODEL` \
+                converts a BM25-only index to a dense one.
                 """
         )
 
@@ -26,6 +29,8 @@ extension AskDocsCommand {
         var paths: [String] = []
 
         @OptionGroup var database: DatabaseOption
+
+        @OptionGroup var config: ConfigOption
 
         @Option(name: .customLong("glob"), help: "Only files matching this pattern (e.g. '*.md'); repeatable.")
         var globs: [String] = []
@@ -48,9 +53,11 @@ extension AskDocsCommand {
         }
 
         func run() async throws {
+            let configuration = try config.resolve(ConfigurationOverrides(databasePath: database.db))
+            let db = configuration.databasePath
             let request = IndexPipelineRequest(
-                database: database.db, files: IndexRequest(paths: paths, include: globs, exclude: exclude),
-                retriever: retriever.retriever, embed: !noEmbed)
+                database: db, files: IndexRequest(paths: paths, include: globs, exclude: exclude),
+                retriever: retriever.retriever, embed: !noEmbed, defaultRetriever: configuration.retrieverModel)
             let progress = TerminalProgress.start()
             defer { progress?.finish() }
             let report = try CommandFailure.reporting {
@@ -65,7 +72,7 @@ extension AskDocsCommand {
             if output.json {
                 print(try Self.json(report))
             } else {
-                print(Self.summary(report.documents, database: database.db))
+                print(Self.summary(report.documents, database: db))
                 if let vectors = report.vectors {
                     print(
                         String(

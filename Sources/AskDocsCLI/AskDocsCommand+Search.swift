@@ -11,7 +11,8 @@ extension AskDocsCommand {
             commandName: "search",
             abstract: "Find the chunks that best match a query (dense, BM25 or hybrid).",
             discussion: """
-                Hybrid (the default) fuses the dense and BM25 rankings by reciprocal-rank fusion. Filters apply to \
+                Hybrid (the default) fuses the dense and BM25 rankings by reciprocal-rank fusion; on a BM25-only \
+                index (built with `index --no-embed`) it ranks by BM25 alone and says so on standard error. Filters apply to \
                 every mode inside the search, so k results come back whenever k chunks pass them. --json prints \
                 {"results": [{"document", "chunk_id", "start", "end", "text", "score"}]}; start and end are \
                 character (Unicode scalar) offsets into the document's extracted text.
@@ -30,6 +31,8 @@ extension AskDocsCommand {
 
         @OptionGroup var database: DatabaseOption
 
+        @OptionGroup var config: ConfigOption
+
         @Option(help: "Results to show.")
         var k: Int = 20
 
@@ -46,9 +49,8 @@ extension AskDocsCommand {
         @OptionGroup var output: JSONOutputOption
 
         func validate() throws {
-            guard (query == nil) != (queries == nil) else {
-                throw ValidationError("give a query or --queries FILE, not both")
-            }
+            if query == nil && queries == nil { throw ValidationError("give a query (or --queries FILE)") }
+            if query != nil && queries != nil { throw ValidationError("give a query or --queries FILE, not both") }
             if let query, query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 throw ValidationError("the query is empty")
             }
@@ -57,8 +59,14 @@ extension AskDocsCommand {
         }
 
         func run() async throws {
+            let configuration = try config.resolve(ConfigurationOverrides(databasePath: database.db))
             let searcher = try CommandFailure.reporting {
-                try Searcher.open(database: database.db, retriever: retriever.retriever, mode: mode)
+                try Searcher.open(
+                    database: configuration.databasePath, retriever: retriever.retriever, mode: mode,
+                    defaultRetriever: configuration.retrieverModel)
+            }
+            if let notice = searcher.notice(for: mode) {
+                FileHandle.standardError.write(Data("note: \(notice)\n".utf8))
             }
             if let queries {
                 try runBatch(JSONLinesReader(path: queries), searcher: searcher)

@@ -41,7 +41,13 @@ struct CommandFailure: Error, CustomStringConvertible {
         case PipelineError.noDatabase(let path):
             return " (`askdocs index PATH... --db \(path)`)"
         case PipelineError.noVectorIndex, SearchError.noVectorIndex:
-            return "; run `askdocs index` with a retriever, or search with --mode bm25"
+            return " (`askdocs check --repair` embeds the chunks again), or search with --mode bm25"
+        case PipelineError.lexicalOnly:
+            return "; search with --mode bm25 or hybrid, or convert it: `askdocs check --repair --retriever MODEL`"
+        case PipelineError.embeddingRequired:
+            return " (leave out --no-embed: only the new chunks are embedded)"
+        case PipelineError.notEmbedding:
+            return " (--no-embed; `askdocs check --repair --retriever MODEL` converts it)"
         case SearchError.noRetriever:
             return "; pass --retriever MODEL or search with --mode bm25"
         case PipelineError.retrieverMismatch:

@@ -3,13 +3,30 @@ import AskDocs
 import DocumentStore
 import Foundation
 
-/// `--db`: the database a command works on.
+/// `--db`: the database a command works on (nil: the configured one).
 struct DatabaseOption: ParsableArguments {
-    @Option(help: "The database file.")
-    var db: String = Configuration.default.databasePath
+    @Option(
+        help: ArgumentHelp(
+            "The database file (default: `database` in askdocs.toml, else \(Configuration.default.databasePath)).",
+            valueName: "file"))
+    var db: String?
 
     func validate() throws {
-        guard !db.isEmpty else { throw ValidationError("--db needs a file path") }
+        if let db, db.isEmpty { throw ValidationError("--db needs a file path") }
+    }
+}
+
+/// `--config`: the configuration file whose values replace the built-in defaults (flags replace both).
+struct ConfigOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The configuration file (default: ./\(Configuration.fileName) when there is one; see the README).",
+            valueName: "file"))
+    var config: String?
+
+    /// The built-in defaults, then the configuration file, then `overrides` (the flags given).
+    func resolve(_ overrides: ConfigurationOverrides = ConfigurationOverrides()) throws -> Configuration {
+        try CommandFailure.reporting { try Configuration.resolve(file: config, overrides: overrides) }
     }
 }
 
@@ -18,7 +35,8 @@ struct RetrieverOption: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "The retriever: a model folder or a Hugging Face id in the local cache (default: the one the database "
-                + "was built with, else \(Configuration.default.retrieverModel)).", valueName: "model"))
+                + "was built with, else `retriever` in askdocs.toml, else \(Configuration.default.retrieverModel)).",
+            valueName: "model"))
     var retriever: String?
 }
 

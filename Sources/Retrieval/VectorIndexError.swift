@@ -55,7 +55,8 @@ public enum VectorIndexError: LocalizedError, Equatable, Sendable {
             return "vector index at \(path) is damaged (\(reason)); rebuild it from the database"
         case .unsupportedFormat(let path, let version):
             return "vector index at \(path) has format version \(version), newer than this askdocs "
-                + "understands (\(VectorIndexManifest.currentFormatVersion)); upgrade askdocs or reindex"
+                + "understands (\(VectorIndexManifest.currentFormatVersion)); upgrade askdocs, or rebuild the vectors "
+                + "from the database"
         case .writeFailed(let path, let reason):
             return "could not write vector index file \(path): \(reason)"
         case .cannotReconstruct(let factory):

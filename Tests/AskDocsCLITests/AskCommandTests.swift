@@ -223,6 +223,7 @@ struct AskCommandTests {
         #expect(noReader.standardError.contains("reader model folder"), "\(noReader.standardError)")
         let noCachedReader = try AskDocsProcess.run(["ask", "Where?", "--db", ask.corpus.db, "--reader", "org/none"])
         #expect(noCachedReader.standardError.contains("org/none is not available locally"))
+        #expect(noCachedReader.standardError.contains("askdocs models pull org/none"))
 
         let other = try Self.otherRetriever()
         defer { try? FileManager.default.removeItem(at: other) }
@@ -232,14 +233,13 @@ struct AskCommandTests {
 
         let empty = try ask.ask(["   "])
         #expect(empty.status != 0)
-        #expect(empty.standardError.contains("the question is empty"))
+        #expect(empty.standardError.contains("the question is empty; ask a question"))
 
         let long = try ask.ask([Array(repeating: "Which river flows through Basel", count: 60).joined(separator: " ")])
         #expect(long.status != 0)
         #expect(long.standardError.contains("the reader accepts at most"), "\(long.standardError)")
         #expect(!long.standardError.contains("--"), "library errors name no flags")
-        // (The empty question is a validation error: argument-parser adds its usage lines.)
-        for line in [missing, noReader, mismatch, long].map(\.standardError) {
+        for line in [missing, noReader, noCachedReader, mismatch, empty, long].map(\.standardError) {
             #expect(line.split(separator: "\n").count == 1, "\(line)")
         }
     }

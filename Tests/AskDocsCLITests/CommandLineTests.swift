@@ -20,10 +20,12 @@ struct AskDocsProcess {
         var standardError: String
     }
 
-    static func run(_ arguments: [String], input: Data? = nil) throws -> Result {
+    /// Runs `askdocs arguments` in `directory` (nil: the test's working directory), with `input` on its stdin.
+    static func run(_ arguments: [String], input: Data? = nil, directory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe()
         let err = Pipe()
         let inPipe = Pipe()
@@ -78,10 +80,12 @@ struct CommandLineTests {
 
 @Suite("terminal progress")
 struct TerminalProgressTests {
-    @Test("ETAs read in seconds, minutes and hours", arguments: [
-        (0.0, "0s"), (42.4, "42s"), (59.6, "1m00s"), (934, "15m34s"), (3599, "59m59s"), (3600, "1h00m"),
-        (7530, "2h05m"),
-    ])
+    @Test(
+        "ETAs read in seconds, minutes and hours",
+        arguments: [
+            (0.0, "0s"), (42.4, "42s"), (59.6, "1m00s"), (934, "15m34s"), (3599, "59m59s"), (3600, "1h00m"),
+            (7530, "2h05m"),
+        ])
     func durations(seconds: Double, expected: String) {
         #expect(TerminalProgress.duration(seconds) == expected)
     }
@@ -108,4 +112,3 @@ struct TerminalProgressTests {
         #expect(result.standardError.isEmpty)
     }
 }
-

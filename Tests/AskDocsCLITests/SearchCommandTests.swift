@@ -175,18 +175,18 @@ struct SearchCommandTests {
         try corpus.index()
         #expect(try corpus.run(["check"]).status == 0)
 
-        // A document removed behind the index's back leaves vectors for chunks that no longer exist; a file indexed
-        // without embedding leaves chunks without vectors.
+        // A document removed behind the index's back leaves vectors for chunks that no longer exist; vectors lost
+        // from the index (as an embedding stopped between saves loses them) leave chunks without vectors.
         let store = try DocumentStore(path: corpus.db)
         let volga = try #require(try store.allDocuments().first { $0.sourcePath.hasSuffix("volga.txt") })
         let removed = try store.chunks(documentID: volga.id).map(\.id)
         try store.deleteDocument(id: volga.id)
-        try corpus.workspace.write("docs/new.txt", "The Danube flows through Vienna and Budapest.")
-        let noEmbed = try AskDocsProcess.run([
-            "index", corpus.docs, "--db", corpus.db, "--retriever", corpus.model.path, "--no-embed",
-        ])
-        #expect(noEmbed.status == 0, "\(noEmbed.standardError)")
-
+        let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: corpus.db))
+        let rhine = try #require(try store.allDocuments().first { $0.sourcePath.hasSuffix("rhine.md") })
+        let lost = try store.chunks(documentID: rhine.id).map(\.id)
+        let vectors = try VectorIndex.open(at: location, expecting: VectorIndex.readManifest(at: location).model)
+        _ = try vectors.remove(ids: Set(lost))
+        try vectors.save(to: location)
         let found = try corpus.run(["check", "--json"])
         #expect(found.status == 1)
         struct Report: Decodable {
@@ -201,25 +201,25 @@ struct SearchCommandTests {
         let orphans = report.problems.first { $0.kind == "orphan_vectors" }
         let missing = report.problems.first { $0.kind == "missing_vectors" }
         #expect(orphans?.chunk_ids == removed.sorted())
-        #expect(missing?.chunk_ids.count == 2)  // volga.txt again (re-read as new) and new.txt
+        #expect(missing?.chunk_ids == lost.sorted())
         let human = try corpus.run(["check"])
         #expect(human.standardOutput.contains("no longer exist"))
         #expect(human.standardOutput.contains("without a vector"))
 
         let repaired = try corpus.run(["check", "--repair"])
         #expect(repaired.status == 0, "\(repaired.standardOutput)\(repaired.standardError)")
-        #expect(repaired.standardOutput.contains("repaired: 2 chunks embedded, \(removed.count) stale vectors removed"))
+        #expect(
+            repaired.standardOutput.contains(
+                "repaired: \(lost.count) chunks embedded, \(removed.count) stale vectors removed"))
         #expect(try corpus.run(["check"]).status == 0)
 
         // The same damage, repaired by indexing again.
-        let danube = try #require(try store.allDocuments().first { $0.sourcePath.hasSuffix("new.txt") })
-        try store.deleteDocument(id: danube.id)
+        let rhineAgain = try #require(try store.allDocuments().first { $0.sourcePath.hasSuffix("rhine.md") })
+        try store.deleteDocument(id: rhineAgain.id)
         #expect(try corpus.run(["check"]).status == 1)
         try corpus.index()
         #expect(try corpus.run(["check"]).status == 0, "index did not repair")
-        let vectors = try VectorIndex.readManifest(
-            at: VectorIndexLocation(databaseURL: URL(fileURLWithPath: corpus.db)))
-        #expect(vectors.chunkCount == (try store.counts().chunks))
+        #expect(try VectorIndex.readManifest(at: location).chunkCount == (try store.counts().chunks))
     }
 
     @Test("a changed document's chunks get fresh ids (never the old chunk's) and fresh vectors")
@@ -263,8 +263,14 @@ struct SearchCommandTests {
         ])
         #expect(search.status == 0, "\(search.standardError)")
         #expect(search.standardOutput.contains("a.txt"))
-        let dense = try AskDocsProcess.run([
+        // Hybrid on a BM25-only index ranks by BM25 and loads no retriever; dense is refused.
+        let hybrid = try AskDocsProcess.run([
             "search", "Rhein", "--db", workspace.path("db.sqlite"), "--retriever", "/no/model",
+        ])
+        #expect(hybrid.status == 0, "\(hybrid.standardError)")
+        #expect(hybrid.standardError.contains("BM25-only"))
+        let dense = try AskDocsProcess.run([
+            "search", "Rhein", "--db", workspace.path("db.sqlite"), "--retriever", "/no/model", "--mode", "dense",
         ])
         #expect(dense.status != 0)
     }

@@ -33,10 +33,46 @@ struct IndexPipelineTests {
         #expect(searcher.retriever == nil && searcher.vectors == nil)
         let hits = try searcher.search(SearchRequest(query: "Wolga", k: 1, mode: .bm25))
         #expect(hits.first?.chunk.text == "Die Wolga ist der längste Fluss Europas.")
-        // Hybrid needs the default retriever, which this cache does not hold.
-        #expect(throws: PipelineError.self) {
-            try Searcher.open(database: database, mode: .hybrid, cache: Self.emptyCache)
+        // The index records that it has no vectors by choice: hybrid search falls back to BM25 without loading the
+        // default retriever (which this cache does not hold), dense search is refused as BM25-only.
+        let store = try DocumentStore(path: database)
+        #expect(try store.setting(VectorState.setting) == "none")
+        let hybrid = try Searcher.open(database: database, mode: .hybrid, cache: Self.emptyCache)
+        #expect(hybrid.isLexicalOnly && hybrid.retriever == nil)
+        #expect(hybrid.notice(for: .hybrid)?.contains("BM25-only") == true)
+        #expect(hybrid.notice(for: .bm25) == nil)
+        let fused = try hybrid.search(SearchRequest(query: "Wolga", k: 1))
+        #expect(fused == hits)
+        #expect(throws: PipelineError.lexicalOnly(database: database)) {
+            try hybrid.search(SearchRequest(query: "Wolga", k: 1, mode: .dense))
         }
+        #expect(throws: PipelineError.lexicalOnly(database: database)) {
+            try Searcher.open(database: database, mode: .dense, cache: Self.emptyCache)
+        }
+        #expect(try IndexCheck.open(database: database).run().isEmpty, "a BM25-only index passes its check")
+    }
+
+    @Test("a BM25-only index refuses chunks with vectors before anything is stored (and before any model loads)")
+    func bm25OnlyStaysBM25Only() throws {
+        let workspace = try Workspace()
+        try workspace.write("docs/a.txt", "Der Rhein fließt durch Basel.")
+        let database = workspace.path("bm25/index.sqlite")
+        _ = try IndexPipeline(
+            IndexPipelineRequest(
+                database: database, files: IndexRequest(paths: [workspace.path("docs")]), embed: false),
+            cache: Self.emptyCache
+        ).run()
+        try workspace.write("more/b.txt", "Die Wolga ist der längste Fluss Europas.")
+        let embedding = IndexPipeline(
+            IndexPipelineRequest(
+                database: database, files: IndexRequest(paths: [workspace.path("more")]), retriever: "/no/model"),
+            cache: Self.emptyCache)
+        #expect(throws: PipelineError.notEmbedding(database: database)) { try embedding.run() }
+        let byDefault = IndexPipeline(
+            IndexPipelineRequest(database: database, files: IndexRequest(paths: [workspace.path("more")])),
+            cache: Self.emptyCache)
+        #expect(throws: PipelineError.notEmbedding(database: database)) { try byDefault.run() }
+        #expect(try DocumentStore(path: database).counts().documents == 1)
     }
 
     @Test("opening a searcher never creates a database")
@@ -64,7 +100,8 @@ struct IndexPipelineTests {
             guard case PipelineError.modelNotFound(let model, _) = error else { return false }
             return model == "org/absent"
         }
-        #expect(try DocumentStore(path: database).counts().documents == 0)
+        #expect(!FileManager.default.fileExists(atPath: database), "a failed first run leaves no database")
+        #expect(throws: PipelineError.noDatabase(path: database)) { try IndexCheck.open(database: database) }
     }
 
     @Test("library messages name no command-line flags")
@@ -75,6 +112,9 @@ struct IndexPipelineTests {
             PipelineError.vectorIndexModelMismatch(built: "a", requested: "b"), SearchError.noRetriever,
             SearchError.noVectorIndex(database: "/x.sqlite"),
             IndexerError.searchTermsMismatch(database: "/x.sqlite", stored: "a", current: "b"),
+            PipelineError.lexicalOnly(database: "/x.sqlite"), PipelineError.notEmbedding(database: "/x.sqlite"),
+            PipelineError.embeddingRequired(database: "/x.sqlite", retriever: "m"),
+            ConfigurationError.unknownKey(file: "a.toml", key: "k", line: 1, known: ["database"]),
         ]
         for error in errors {
             #expect(!(error.errorDescription ?? "").contains("--"), "\(error)")
