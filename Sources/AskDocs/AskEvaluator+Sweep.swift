@@ -124,7 +124,8 @@ extension AskEvaluator {
                         passage.chunks.first.map { ($0.sourcePath as NSString).lastPathComponent } == gold
                     }
                     for scoring in scorings {
-                        var tally = tallies[Key(neighbours: choice, passages: count, scoring: scoring), default: Tally()]
+                        var tally = tallies[
+                            Key(neighbours: choice, passages: count, scoring: scoring), default: Tally()]
                         tally.windows += ranking.reduce(0) { $0 + $1.windows.count }
                         if isGold.contains(true) { tally.found += 1 }
                         for (index, rule) in rules.enumerated() {

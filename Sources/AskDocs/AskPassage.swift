@@ -95,7 +95,9 @@ extension AskPassage {
                     passages.append(AskPassage(chunks: chunks, results: inRange, text: text))
                 } else {
                     // The document went away since the search: its retrieved chunks are read alone.
-                    passages += inRange.map { AskPassage(chunks: [retrieved[$0]], results: [$0], text: retrieved[$0].text) }
+                    passages += inRange.map {
+                        AskPassage(chunks: [retrieved[$0]], results: [$0], text: retrieved[$0].text)
+                    }
                 }
             }
         }

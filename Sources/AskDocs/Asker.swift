@@ -110,7 +110,8 @@ public struct Asker: Sendable {
             let read = try self.read(question: question, passages: passages, request: request, cache: &cache)
             readSeconds += read.readSeconds
             rankSeconds += read.rankSeconds
-            let confident = read.ranking.isAnswerable && (read.ranking.answers.first?.probability ?? 0) >= request.confidence
+            let confident =
+                read.ranking.isAnswerable && (read.ranking.answers.first?.probability ?? 0) >= request.confidence
             if confident || round == rounds.count - 1 {
                 return response(
                     question: question, results: used, passages: passages, ranking: read.ranking,

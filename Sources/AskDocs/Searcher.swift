@@ -118,7 +118,8 @@ public struct Searcher: Sendable {
     public func dense(_ request: SearchRequest, limit: Int) throws -> [(id: Int64, score: Double)] {
         guard let retriever else { throw SearchError.noRetriever }
         guard let vectors else { throw SearchError.noVectorIndex(database: store.path) }
-        let query = try request.queryVector ?? retriever.embedder.embed([request.query], prompt: retriever.queryPrompt)[0]
+        let query =
+            try request.queryVector ?? retriever.embedder.embed([request.query], prompt: retriever.queryPrompt)[0]
         let hits: [VectorHit]
         if request.filter == .none {
             hits = try vectors.search(query, k: limit)

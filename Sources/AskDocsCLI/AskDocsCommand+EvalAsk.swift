@@ -48,7 +48,10 @@ extension AskDocsCommand.Eval {
         @Option(help: "Cross-passage scoring: logits, nullMargin or windowProbability.")
         var scoring: String?
 
-        @Flag(help: "Score passages 1, 3, 5, 10, 20 (up to --passages) × neighbours none, 0, 1 × every scoring in one pass.")
+        @Flag(
+            help:
+                "Score passages 1, 3, 5, 10, 20 (up to --passages) × neighbours none, 0, 1 × every scoring in one pass."
+        )
         var sweep = false
 
         @Flag(help: "Print JSON.")

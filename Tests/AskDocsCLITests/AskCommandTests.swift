@@ -94,7 +94,8 @@ struct AskCommandTests {
                 #expect(got["start"] as? Int == want.sources[0].documentStart)
                 #expect(got["end"] as? Int == want.sources[0].documentEnd)
                 let source = want.sources[0]
-                let chunk = try #require(read[source.passageIndex].chunk(holding: source.documentStart..<source.documentEnd))
+                let chunk = try #require(
+                    read[source.passageIndex].chunk(holding: source.documentStart..<source.documentEnd))
                 #expect(got["chunk_id"] as? Int64 == chunk.id)
                 #expect((got["document"] as? [String: Any])?["path"] as? String == chunk.sourcePath)
                 answered += 1

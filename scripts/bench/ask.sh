@@ -6,6 +6,7 @@
 # the questions are the first N of articles 36-47. Models load once per run (`ask --questions`); the load is not
 # in the per-question figures.
 #   scripts/bench/ask.sh [--questions N] [--passages "DEFAULT 20"] [--lang en] [--reader DIR] [--retriever DIR]
+#                        [--bin PATH]   (an askdocs binary already built; default: swift build -c release)
 # The reader defaults to models/random-xlm-roberta-large-qa (scripts/reference/make_fixtures.py --full-size
 # --sizes large makes it; the real XLM-R tokenizer from ../shared is linked in), the retriever to
 # models/multilingual-e5-small (scripts/demo's first run converts it).
@@ -16,6 +17,7 @@ passages=""
 lang=en
 reader=models/random-xlm-roberta-large-qa
 retriever=models/multilingual-e5-small
+bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --questions) questions="$2"; shift 2 ;;
@@ -23,7 +25,8 @@ while [ $# -gt 0 ]; do
     --lang) lang="$2"; shift 2 ;;
     --reader) reader="$2"; shift 2 ;;
     --retriever) retriever="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --bin) bin="$2"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "ask.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -41,8 +44,10 @@ fi
 if [ ! -e "$reader/tokenizer.json" ] && [ ! -e "$reader/sentencepiece.bpe.model" ]; then
   ln -s "$(cd "$shared/models/xlmr-tokenizer" && pwd)/tokenizer.json" "$reader/tokenizer.json"
 fi
-swift build -c release --product askdocs >&2
-bin="$(swift build -c release --show-bin-path)/askdocs"
+if [ -z "$bin" ]; then
+  swift build -c release --product askdocs >&2
+  bin="$(swift build -c release --show-bin-path)/askdocs"
+fi
 [ -n "$passages" ] || passages="$("$bin" ask --help | sed -n 's/.*--passages <passages>.*(default: \([0-9]*\)).*/\1/p') 20"
 
 work=$(mktemp -d)
