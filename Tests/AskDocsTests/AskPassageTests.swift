@@ -38,7 +38,7 @@ struct AskPassageTests {
     static func indexed() throws -> (Workspace, StoredDocument, [StoredChunk]) {
         let workspace = try Workspace()
         try workspace.write("docs/rivers.txt", document)
-        _ = try workspace.run(indexer: workspace.indexer(counterBudget: 90))
+        _ = try workspace.run(indexer: workspace.indexer(counterBudget: 20))
         let stored = try #require(try workspace.store.allDocuments().first)
         let chunks = try workspace.store.chunks(documentID: stored.id)
         return (workspace, stored, chunks)
@@ -123,7 +123,7 @@ struct AskPassageTests {
         let workspace = try Workspace()
         try workspace.write("docs/a.txt", Self.document)
         try workspace.write("docs/b.txt", Self.document)
-        _ = try workspace.run(indexer: workspace.indexer(counterBudget: 90))
+        _ = try workspace.run(indexer: workspace.indexer(counterBudget: 20))
         let documents = try workspace.store.allDocuments()
         try #require(documents.count == 2)
         let a = try workspace.store.chunks(documentID: documents[0].id)
