@@ -18,13 +18,17 @@ public struct Asker: Sendable {
     /// Ranking options; `topK` and `noAnswerBoost` are taken from each request.
     public var rankingOptions: RankingOptions
 
-    /// How answers of different passages are compared (measured on XQuAD: README, "Ask").
-    public static let defaultScoring = RankingOptions.Scoring.logits
+    /// How answers of different passages are compared: each span's margin over its own window's null score (measured
+    /// on XQuAD against raw logits and the pipeline's window probability: README, "Asking end to end").
+    public static let defaultScoring = RankingOptions.Scoring.nullMargin
+    /// How merged answers are ordered: by their best place's score (adding up distinct places let repeated
+    /// distractor text win on XQuAD).
+    public static let defaultOrdering = RankingOptions.Ordering.score
 
     /// Creates an asker over loaded parts.
     public init(
         searcher: Searcher, reader: ExtractiveReader, windowOptions: ReaderOptions = ReaderOptions(),
-        rankingOptions: RankingOptions = RankingOptions(scoring: Asker.defaultScoring)
+        rankingOptions: RankingOptions = RankingOptions(scoring: Asker.defaultScoring, ordering: Asker.defaultOrdering)
     ) {
         self.searcher = searcher
         self.reader = reader

@@ -104,6 +104,15 @@ public struct RankingOptions: Sendable, Equatable {
         case windowProbability
     }
 
+    /// How merged answers are ordered.
+    public enum Ordering: String, Sendable, Equatable, CaseIterable {
+        /// By merged probability (distinct places of one text add up), then score.
+        case probability
+        /// By the best single score among the answer's places, then probability: repeated distractor text gains
+        /// nothing from its repetitions.
+        case score
+    }
+
     /// How answer boundaries are chosen.
     public enum Alignment: Sendable, Equatable {
         /// Token offsets only (the pipeline's `align_to_words=False`), trimmed of whitespace.
@@ -128,11 +137,14 @@ public struct RankingOptions: Sendable, Equatable {
     public var alignment: Alignment
     /// How scores compare across windows.
     public var scoring: Scoring
+    /// How merged answers are ordered.
+    public var ordering: Ordering
 
     /// Creates options.
     public init(
         topK: Int = 5, maxAnswerLength: Int = 15, candidatesPerWindow: Int = 20, noAnswerBoost: Float = 0,
-        noAnswerRule: NoAnswerRule = .everyWindow, alignment: Alignment = .scriptAware, scoring: Scoring = .logits
+        noAnswerRule: NoAnswerRule = .everyWindow, alignment: Alignment = .scriptAware, scoring: Scoring = .logits,
+        ordering: Ordering = .probability
     ) {
         self.topK = topK
         self.maxAnswerLength = maxAnswerLength
@@ -141,6 +153,7 @@ public struct RankingOptions: Sendable, Equatable {
         self.noAnswerRule = noAnswerRule
         self.alignment = alignment
         self.scoring = scoring
+        self.ordering = ordering
     }
 }
 
@@ -343,7 +356,10 @@ public struct PassageRanker: Sendable, Equatable {
             }
         }
         return answers.sorted { a, b in
-            a.probability != b.probability ? a.probability > b.probability : a.score > b.score
+            switch options.ordering {
+            case .probability: a.probability != b.probability ? a.probability > b.probability : a.score > b.score
+            case .score: a.score != b.score ? a.score > b.score : a.probability > b.probability
+            }
         }
     }
 }

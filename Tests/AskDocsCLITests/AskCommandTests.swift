@@ -79,7 +79,7 @@ struct AskCommandTests {
             merged += read.filter { $0.chunks.count > 1 }.count
             let expected = try reader.rank(
                 question: question, passages: read.map(\.readerPassage),
-                options: RankingOptions(topK: 3, scoring: Asker.defaultScoring))
+                options: RankingOptions(topK: 3, scoring: Asker.defaultScoring, ordering: Asker.defaultOrdering))
             #expect(response["answerable"] as? Bool == expected.isAnswerable, "\(question)")
             let noAnswer = try #require(response["no_answer"] as? [String: Any])
             #expect(Self.close(noAnswer["probability"] as? Double, expected.noAnswer.probability))

@@ -131,6 +131,29 @@ struct PassageRankerTests {
         }
     }
 
+    @Test("ordering: merged probability lets a repeated answer win; best score lets the strongest place win")
+    func ordering() throws {
+        var latin = Self.latinTokens
+        latin.background = -30
+        var japanese = Self.japaneseTokens
+        japanese.background = -30
+        // "Paris." at 9 in two documents (probabilities add up to e^9.69) against "I am here" once at 9.5.
+        let passages = [
+            RankingPassage(
+                documentId: "a", text: Self.latin, windows: [latin.window(start: [7: 4.5], end: [8: 4.5], null: 0)]),
+            RankingPassage(
+                documentId: "b", text: Self.latin, windows: [latin.window(start: [7: 4.5], end: [8: 4.5], null: 0)]),
+            RankingPassage(
+                documentId: "c", text: Self.japanese,
+                windows: [japanese.window(start: [10: 4.75], end: [12: 4.75], null: 0)]),
+        ]
+        let byProbability = try PassageRanker(options: RankingOptions(ordering: .probability)).rank(passages)
+        #expect(byProbability.answers.map(\.text).prefix(2) == ["Paris.", "I am here"])
+        #expect(byProbability.answers.first?.sources.filter { $0.score > 0 }.map(\.documentId) == ["a", "b"])
+        let byScore = try PassageRanker(options: RankingOptions(ordering: .score)).rank(passages)
+        #expect(byScore.answers.map(\.text).prefix(2) == ["I am here", "Paris."])
+    }
+
     @Test("no answer wins by the boost, per window (Haystack) or globally")
     func noAnswer() throws {
         let answerable = Self.latinTokens.window(start: [7: 3], end: [8: 3], null: 2)  // span 6 vs null 4
