@@ -94,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AskDocsCLITests",
-            dependencies: ["AskDocsCLI", "DocumentStore", "Reader", "Retrieval", "Transformer"],
+            dependencies: ["AskDocs", "AskDocsCLI", "DocumentStore", "Reader", "Retrieval", "Transformer"],
             // Read by path (#filePath): the tests hand these files to the built executable.
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
@@ -116,7 +116,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "AskDocsTests", dependencies: ["AskDocs", "DocumentStore", "Ingest", "Tokenizers", "Hub"],
+            name: "AskDocsTests", dependencies: ["AskDocs", "DocumentStore", "Ingest", "Reader", "Tokenizers", "Hub"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

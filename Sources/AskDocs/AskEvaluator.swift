@@ -50,12 +50,19 @@ public struct AskEvaluator: Sendable {
     public var mode: SearchMode
     /// Answer normalisation of the metrics.
     public var normalizer: SQuADNormalizer
+    /// Neighbouring chunks read on each side of a retrieved chunk (`AskRequest.neighbours`).
+    public var neighbours: Int?
+    /// Cross-passage scoring of the reader.
+    public var scoring: RankingOptions.Scoring
 
     /// Creates an evaluator.
     public init(
         reader: ExtractiveReader, retriever: RetrieverModel, passages: Int = AskRequest.defaultPassages,
-        mode: SearchMode = .hybrid, normalizer: SQuADNormalizer = SQuADNormalizer()
+        mode: SearchMode = .hybrid, normalizer: SQuADNormalizer = SQuADNormalizer(),
+        neighbours: Int? = AskRequest.defaultNeighbours, scoring: RankingOptions.Scoring = Asker.defaultScoring
     ) {
+        self.neighbours = neighbours
+        self.scoring = scoring
         self.reader = reader
         self.retriever = retriever
         self.passages = passages
@@ -77,50 +84,21 @@ public struct AskEvaluator: Sendable {
         progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) throws -> AskEvaluation {
         guard passages > 0 else { throw AskError.invalidRequest("the number of passages must be positive") }
-        let titles = Self.titles(dataset)
-        if let articles, articles.lowerBound < 0 || articles.upperBound >= titles.count {
-            throw AskError.invalidRequest(
-                "articles \(articles.lowerBound)...\(articles.upperBound) are outside the file's 0...\(titles.count - 1)"
-            )
-        }
-        let chosen = Set(articles.map { Array(titles[$0]) } ?? titles)
-        let questions = dataset.questions.filter { chosen.contains($0.title) }
-
-        // The corpus: one text file per distinct paragraph.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-eval-ask-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let documents = folder.appendingPathComponent("docs")
-        try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
-        var paragraphIndex: [String: Int] = [:]
-        for question in dataset.questions where paragraphIndex[question.context] == nil {
-            let index = paragraphIndex.count
-            paragraphIndex[question.context] = index
-            try Data(question.context.utf8).write(to: documents.appendingPathComponent(Self.fileName(index)))
-        }
-        let indexStart = Date()
-        let database = folder.appendingPathComponent("index.sqlite")
-        let store = try DocumentStore(path: database.path)
-        var indexer = Indexer(store: store, chunker: Chunker(counter: retriever.tokenCounter))
-        indexer.termizer = retriever.termizer
-        let report = try indexer.run(IndexRequest(paths: [documents.path]))
-        let location = VectorIndexLocation(databaseURL: database)
-        _ = try VectorSync(store: store, retriever: retriever, location: location).run()
-        let vectors = try VectorIndex.open(
-            at: location, expecting: retriever.embedder.identity, dimension: retriever.embedder.dimension)
-        let indexSeconds = Date().timeIntervalSince(indexStart)
-        let asker = Asker(
-            searcher: Searcher(store: store, termizer: retriever.termizer, retriever: retriever, vectors: vectors),
-            reader: reader)
+        let corpus = try buildCorpus(dataset, articles: articles)
+        defer { corpus.remove() }
+        let questions = corpus.questions
+        let asker = corpus.asker
 
         var open = SQuADPredictions()
         var found = 0
         let askStart = Date()
         for (done, question) in questions.enumerated() {
-            let response = try asker.ask(AskRequest(question: question.question, passages: passages, mode: mode))
+            let response = try asker.ask(
+                AskRequest(question: question.question, passages: passages, mode: mode, neighbours: neighbours))
             open.add(
                 id: question.id, answer: response.bestCandidate?.text ?? "",
                 noAnswerProbability: response.noAnswer.probability)
-            let gold = paragraphIndex[question.context].map(Self.fileName)
+            let gold = corpus.goldFile(question)
             if response.passages.contains(where: { ($0.document.path as NSString).lastPathComponent == gold }) {
                 found += 1
             }
@@ -142,15 +120,77 @@ public struct AskEvaluator: Sendable {
         let evaluator = SQuADEvaluator(normalizer: normalizer)
         let count = max(questions.count, 1)
         return AskEvaluation(
-            questions: questions.count, paragraphs: paragraphIndex.count, chunks: report.chunksAdded,
+            questions: questions.count, paragraphs: corpus.paragraphs, chunks: corpus.chunks,
             passages: passages,
             openDomain: evaluator.evaluate(
                 dataset: subset, predictions: open.dictionary, noAnswerProbabilities: open.probabilities),
             closedBook: evaluator.evaluate(
                 dataset: subset, predictions: closed.dictionary, noAnswerProbabilities: closed.probabilities),
             recall: Double(found) / Double(count), secondsPerQuestion: askSeconds / Double(count),
-            closedBookSecondsPerQuestion: closedSeconds / Double(count), indexSeconds: indexSeconds)
+            closedBookSecondsPerQuestion: closedSeconds / Double(count), indexSeconds: corpus.indexSeconds)
     }
 
-    static func fileName(_ index: Int) -> String { String(format: "p%05d.txt", index) }
+    /// The temporary index of a dataset's paragraphs and the questions of the chosen articles.
+    struct Corpus {
+        var folder: URL
+        var questions: [SQuADQuestion]
+        var paragraphIndex: [String: Int]
+        var chunks: Int
+        var indexSeconds: Double
+        var asker: Asker
+
+        var paragraphs: Int { paragraphIndex.count }
+
+        /// The file name of a question's gold paragraph.
+        func goldFile(_ question: SQuADQuestion) -> String? { paragraphIndex[question.context].map(fileName) }
+
+        func remove() { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    /// Writes every distinct paragraph as a text file, indexes them as `askdocs index` does, and opens an asker.
+    func buildCorpus(_ dataset: SQuADDataset, articles: ClosedRange<Int>?) throws -> Corpus {
+        let titles = Self.titles(dataset)
+        if let articles, articles.lowerBound < 0 || articles.upperBound >= titles.count {
+            throw AskError.invalidRequest(
+                "articles \(articles.lowerBound)...\(articles.upperBound) are outside the file's 0...\(titles.count - 1)"
+            )
+        }
+        let chosen = Set(articles.map { Array(titles[$0]) } ?? titles)
+        let questions = dataset.questions.filter { chosen.contains($0.title) }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-eval-ask-\(UUID())")
+        do {
+            let documents = folder.appendingPathComponent("docs")
+            try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
+            var paragraphIndex: [String: Int] = [:]
+            for question in dataset.questions where paragraphIndex[question.context] == nil {
+                let index = paragraphIndex.count
+                paragraphIndex[question.context] = index
+                try Data(question.context.utf8).write(to: documents.appendingPathComponent(fileName(index)))
+            }
+            let indexStart = Date()
+            let database = folder.appendingPathComponent("index.sqlite")
+            let store = try DocumentStore(path: database.path)
+            var indexer = Indexer(store: store, chunker: Chunker(counter: retriever.tokenCounter))
+            indexer.termizer = retriever.termizer
+            let report = try indexer.run(IndexRequest(paths: [documents.path]))
+            let location = VectorIndexLocation(databaseURL: database)
+            _ = try VectorSync(store: store, retriever: retriever, location: location).run()
+            let vectors = try VectorIndex.open(
+                at: location, expecting: retriever.embedder.identity, dimension: retriever.embedder.dimension)
+            var asker = Asker(
+                searcher: Searcher(store: store, termizer: retriever.termizer, retriever: retriever, vectors: vectors),
+                reader: reader)
+            asker.rankingOptions.scoring = scoring
+            return Corpus(
+                folder: folder, questions: questions, paragraphIndex: paragraphIndex, chunks: report.chunksAdded,
+                indexSeconds: Date().timeIntervalSince(indexStart), asker: asker)
+        } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw error
+        }
+    }
+
 }
+
+/// The file name of paragraph `index` in the temporary corpus.
+func fileName(_ index: Int) -> String { String(format: "p%05d.txt", index) }

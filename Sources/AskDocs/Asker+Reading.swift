@@ -15,10 +15,15 @@ extension Asker {
         public var rankSeconds: Double
     }
 
-    /// The passages the reader is given for search results: each chunk, placed in its document.
-    public static func passages(_ results: [SearchResult]) -> [ReaderPassage] {
-        results.map {
-            ReaderPassage(documentId: $0.chunk.documentKey, documentOffset: $0.chunk.startOffset, text: $0.chunk.text)
+    /// The passages the reader is given for search results: each retrieved chunk with `neighbours` chunks on each
+    /// side, merged per document where they overlap or touch (`AskPassage.passages`).
+    public func passages(_ results: [SearchResult], neighbours: Int?) throws -> [AskPassage] {
+        do {
+            return try AskPassage.passages(
+                for: results.map(\.chunk), neighbours: neighbours, store: searcher.store
+            ).filter { !$0.text.isEmpty }
+        } catch {
+            throw AskError.failed(stage: "reading", reason: error.localizedDescription)
         }
     }
 
@@ -51,17 +56,28 @@ extension Asker {
         guard tokens <= limit else { throw AskError.questionTooLong(tokens: tokens, limit: limit) }
     }
 
-    /// Reads the passages of `results` in one dynamically padded batch and ranks the answers across them: the
-    /// same computation as `ExtractiveReader.rank`, timed stage by stage.
-    public func read(question: String, results: [SearchResult], request: AskRequest) throws -> Reading {
+    /// Reads `passages` in one dynamically padded batch and ranks the answers across them: the same computation as
+    /// `ExtractiveReader.rank` over their `readerPassage`s, timed stage by stage.
+    public func read(question: String, passages askPassages: [AskPassage], request: AskRequest) throws -> Reading {
+        var cache = WindowCache()
+        return try read(question: question, passages: askPassages, request: request, cache: &cache)
+    }
+
+    /// `read`, taking the windows of passages already read for this question from `cache` (and adding the rest).
+    func read(question: String, passages askPassages: [AskPassage], request: AskRequest, cache: inout WindowCache)
+        throws -> Reading
+    {
         let clock = ContinuousClock()
         let readStart = clock.now
-        let passages = Self.passages(results.filter { !$0.chunk.text.isEmpty })
+        let passages = askPassages.map(\.readerPassage)
         let ranker: PassageRanker
         let windows: [[ReaderWindow]]
         do {
             ranker = try PassageRanker(options: rankingOptions(for: request))
-            windows = try reader.passageWindows(question: question, passages: passages, windowOptions: windowOptions)
+            let missing = passages.filter { cache[WindowCache.key($0)] == nil }
+            let read = try reader.passageWindows(question: question, passages: missing, windowOptions: windowOptions)
+            for (passage, passageWindows) in zip(missing, read) { cache[WindowCache.key(passage)] = passageWindows }
+            windows = passages.map { cache[WindowCache.key($0)] ?? [] }
         } catch {
             throw AskError.failed(stage: "reading", reason: error.localizedDescription)
         }
@@ -81,12 +97,12 @@ extension Asker {
         return Reading(ranking: ranking, readSeconds: readSeconds, rankSeconds: (clock.now - rankStart).seconds)
     }
 
-    /// The response for a ranking of `results`.
-    func response(question: String, results: [SearchResult], ranking: RankingResult, timings: AskResponse.Timings)
-        -> AskResponse
-    {
-        let read = results.filter { !$0.chunk.text.isEmpty }
-        let answers = ranking.answers.compactMap { answer(for: $0, results: read) }
+    /// The response for a ranking of `passages`, read for `results`.
+    func response(
+        question: String, results: [SearchResult], passages: [AskPassage], ranking: RankingResult,
+        timings: AskResponse.Timings
+    ) -> AskResponse {
+        let answers = ranking.answers.compactMap { answer(for: $0, passages: passages) }
         return AskResponse(
             question: question, answerable: ranking.isAnswerable && !answers.isEmpty,
             answers: ranking.isAnswerable ? answers : [], bestCandidate: answers.first,
@@ -101,21 +117,22 @@ extension Asker {
     }
 
     /// A ranked span placed in its document, with its sentence.
-    func answer(for ranked: RankedAnswer, results: [SearchResult]) -> AskResponse.Answer? {
-        guard ranked.kind == .span, let source = ranked.sources.first, results.indices.contains(source.passageIndex)
+    func answer(for ranked: RankedAnswer, passages: [AskPassage]) -> AskResponse.Answer? {
+        guard ranked.kind == .span, let source = ranked.sources.first, passages.indices.contains(source.passageIndex)
         else { return nil }
-        let chunk = results[source.passageIndex].chunk
-        let inChunk = source.start..<source.end
-        let sentence = SentenceBoundaries.sentence(around: inChunk, in: chunk.text, locale: chunk.language ?? "")
-        let scalars = Array(chunk.text.unicodeScalars)
+        let passage = passages[source.passageIndex]
+        guard let chunk = passage.chunk(holding: source.documentStart..<source.documentEnd) else { return nil }
+        let inPassage = source.start..<source.end
+        let sentence = SentenceBoundaries.sentence(around: inPassage, in: passage.text, locale: chunk.language ?? "")
+        let scalars = Array(passage.text.unicodeScalars)
         let sentenceText = String(String.UnicodeScalarView(scalars[sentence]))
         return AskResponse.Answer(
             text: ranked.text, probability: ranked.probability, score: Double(ranked.score),
             document: Self.document(of: chunk), chunkID: chunk.id, start: source.documentStart,
             end: source.documentEnd,
             sentence: AskResponse.Sentence(
-                text: sentenceText, start: chunk.startOffset + sentence.lowerBound,
-                end: chunk.startOffset + sentence.upperBound, answerStart: source.start - sentence.lowerBound,
+                text: sentenceText, start: passage.start + sentence.lowerBound,
+                end: passage.start + sentence.upperBound, answerStart: source.start - sentence.lowerBound,
                 answerEnd: source.end - sentence.lowerBound),
             sightings: ranked.sources.count)
     }
@@ -123,5 +140,15 @@ extension Asker {
     static func document(of chunk: StoredChunk) -> AskResponse.Document {
         AskResponse.Document(
             path: chunk.sourcePath, key: chunk.documentKey, title: chunk.title, language: chunk.language)
+    }
+}
+
+/// The windows of the passages read for one question, by document and range.
+typealias WindowCache = [String: [ReaderWindow]]
+
+extension WindowCache {
+    /// The cache key of a passage: its document and range.
+    static func key(_ passage: ReaderPassage) -> String {
+        "\(passage.documentId)|\(passage.documentOffset)|\(passage.text.unicodeScalars.count)"
     }
 }

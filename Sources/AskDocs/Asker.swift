@@ -18,10 +18,17 @@ public struct Asker: Sendable {
     /// Ranking options; `topK` and `noAnswerBoost` are taken from each request.
     public var rankingOptions: RankingOptions
 
+    /// How answers of different passages are compared: each span's margin over its own window's null score (measured
+    /// on XQuAD against raw logits and the pipeline's window probability: README, "Asking end to end").
+    public static let defaultScoring = RankingOptions.Scoring.nullMargin
+    /// How merged answers are ordered: by their best place's score (adding up distinct places let repeated
+    /// distractor text win on XQuAD).
+    public static let defaultOrdering = RankingOptions.Ordering.score
+
     /// Creates an asker over loaded parts.
     public init(
         searcher: Searcher, reader: ExtractiveReader, windowOptions: ReaderOptions = ReaderOptions(),
-        rankingOptions: RankingOptions = RankingOptions()
+        rankingOptions: RankingOptions = RankingOptions(scoring: Asker.defaultScoring, ordering: Asker.defaultOrdering)
     ) {
         self.searcher = searcher
         self.reader = reader
@@ -78,19 +85,47 @@ public struct Asker: Sendable {
         guard request.answers > 0 else { throw AskError.invalidRequest("the number of answers must be positive") }
         try checkLength(question)
         let clock = ContinuousClock()
+        var search = SearchRequest(query: question, k: request.passages, mode: request.mode, filter: request.filter)
+        let embedStart = clock.now
+        if request.mode != .bm25, let retriever = searcher.retriever {
+            do {
+                search.queryVector = try retriever.embedder.embed([question], prompt: retriever.queryPrompt).first
+            } catch {
+                throw AskError.failed(stage: "embedding", reason: error.localizedDescription)
+            }
+        }
+        let embedSeconds = (clock.now - embedStart).seconds
         let searchStart = clock.now
         let results: [SearchResult]
         do {
-            results = try searcher.search(
-                SearchRequest(query: question, k: request.passages, mode: request.mode, filter: request.filter))
+            results = try searcher.search(search)
         } catch {
             throw AskError.failed(stage: "search", reason: error.localizedDescription)
         }
         let searchSeconds = (clock.now - searchStart).seconds
-        let read = try self.read(question: question, results: results, request: request)
-        return response(
-            question: question, results: results, ranking: read.ranking,
-            timings: AskResponse.Timings(search: searchSeconds, read: read.readSeconds, rank: read.rankSeconds))
+        // Adaptive reading: the best few chunks first, all of them only when no answer of those is confident; the
+        // second round reads only the passages the first did not.
+        var rounds = [request.passages]
+        if let first = request.firstPassages, first > 0, first < request.passages { rounds.insert(first, at: 0) }
+        var cache = WindowCache()
+        var readSeconds = 0.0
+        var rankSeconds = 0.0
+        for (round, count) in rounds.enumerated() {
+            let used = Array(results.prefix(count))
+            let passages = try self.passages(used, neighbours: request.neighbours)
+            let read = try self.read(question: question, passages: passages, request: request, cache: &cache)
+            readSeconds += read.readSeconds
+            rankSeconds += read.rankSeconds
+            let confident =
+                read.ranking.isAnswerable && (read.ranking.answers.first?.probability ?? 0) >= request.confidence
+            if confident || round == rounds.count - 1 {
+                return response(
+                    question: question, results: used, passages: passages, ranking: read.ranking,
+                    timings: AskResponse.Timings(
+                        embed: embedSeconds, search: searchSeconds, read: readSeconds, rank: rankSeconds))
+            }
+        }
+        throw AskError.failed(stage: "reading", reason: "no round of reading ran")
     }
 }
 

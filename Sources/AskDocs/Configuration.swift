@@ -19,7 +19,7 @@ public struct Configuration: Sendable, Equatable {
     public var noAnswerBoost: Float
 
     /// The built-in defaults: `indexes/askdocs.sqlite`, deepset/xlm-roberta-large-squad2, intfloat/multilingual-e5-small,
-    /// 10 passages, 1 answer, hybrid retrieval, no boost.
+    /// AskRequest.defaultPassages passages, 1 answer, hybrid retrieval, no boost.
     public static let `default` = Configuration(
         databasePath: "indexes/askdocs.sqlite",
         readerModel: "deepset/xlm-roberta-large-squad2",

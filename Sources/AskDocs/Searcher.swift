@@ -27,6 +27,8 @@ public struct SearchRequest: Sendable {
     public var filter: SearchFilter
     /// Results taken from each side before fusing (at least `k`).
     public var fusionDepth: Int
+    /// The query's embedding when the caller already made it (dense and hybrid); nil embeds `query`.
+    public var queryVector: [Float]?
 
     /// Creates a request.
     public init(
@@ -129,7 +131,8 @@ public struct Searcher: Sendable {
     public func dense(_ request: SearchRequest, limit: Int) throws -> [(id: Int64, score: Double)] {
         guard let retriever else { throw SearchError.noRetriever }
         guard let vectors else { throw SearchError.noVectorIndex(database: store.path) }
-        let query = try retriever.embedder.embed([request.query], prompt: retriever.queryPrompt)[0]
+        let query =
+            try request.queryVector ?? retriever.embedder.embed([request.query], prompt: retriever.queryPrompt)[0]
         let hits: [VectorHit]
         if request.filter == .none {
             hits = try vectors.search(query, k: limit)

@@ -204,7 +204,9 @@ extension AskDocsCommand {
         func report(_ response: AskResponse) {
             guard verbose else { return }
             let t = response.timings
-            Self.log(String(format: "search %.3f s, read %.3f s, rank %.3f s", t.search, t.read, t.rank))
+            Self.log(
+                String(
+                    format: "embed %.3f s, search %.3f s, read %.3f s, rank %.3f s", t.embed, t.search, t.read, t.rank))
         }
 
         static func log(_ line: String) {

@@ -51,14 +51,48 @@ extension AskDocsCommand.Eval {
         @Option(help: "MLQA answer normalisation for this language (e.g. zh); default SQuAD's.")
         var lang: String?
 
+        @Option(help: "Chunks read on each side of a retrieved chunk, or none (each chunk alone).")
+        var neighbours: String?
+
+        @Option(help: "Cross-passage scoring: logits, nullMargin or windowProbability.")
+        var scoring: String?
+
+        @Flag(
+            help:
+                "Score passages 1, 3, 5, 10, 20 (up to --passages) × neighbours none, 0, 1 × every scoring in one pass."
+        )
+        var sweep = false
+
         @Flag(help: "Print JSON.")
         var json = false
 
         func validate() throws {
             if let passages, passages <= 0 { throw ValidationError("--passages must be positive") }
+            if let neighbours, neighbours != "none", (Int(neighbours) ?? -1) < 0 {
+                throw ValidationError("--neighbours: expected a count from 0, or none")
+            }
+            if let scoring, RankingOptions.Scoring(rawValue: scoring) == nil {
+                throw ValidationError("--scoring: expected logits, nullMargin or windowProbability")
+            }
             if let articles, Self.range(articles) == nil {
                 throw ValidationError("--articles: expected A..B or A (article positions from 0)")
             }
+        }
+
+        /// One row of the sweep table.
+        static func line(_ row: AskSweepRow) -> String {
+            func pad(_ text: String, _ width: Int) -> String {
+                text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
+            }
+            let count =
+                row.firstPassages.map { String(format: "%d then %d at %.1f", $0, row.passages, row.threshold ?? 0) }
+                ?? String(row.passages)
+            let rates = (row.noAnswerRate + row.noAnswerRateWithoutGold).map { String(format: "%.3f", $0) }
+            return pad(row.neighbours.map(String.init) ?? "none", 10) + " " + pad(count, 15) + " "
+                + pad(row.scoring, 17)
+                + String(
+                    format: " %6.2f %6.2f %12.2f %8.2f %7.3f", row.metrics.exact, row.metrics.f1, row.bestScoreF1,
+                    row.windowsPerQuestion, row.recall) + "  " + rates.joined(separator: " ")
         }
 
         static func range(_ text: String) -> ClosedRange<Int>? {
@@ -79,8 +113,32 @@ extension AskDocsCommand.Eval {
             let evaluator = AskEvaluator(
                 reader: try Asker.loadReader(configuration.readerModel), retriever: model,
                 passages: configuration.passages, mode: configuration.mode,
-                normalizer: normalizer)
+                normalizer: normalizer,
+                neighbours: neighbours.map { Int($0) } ?? AskRequest.defaultNeighbours,
+                scoring: scoring.flatMap(RankingOptions.Scoring.init(rawValue:)) ?? Asker.defaultScoring)
             let progress = TerminalProgress.start()
+            if sweep {
+                let swept = try evaluator.sweep(
+                    dataset, articles: articles.flatMap(Self.range),
+                    passages: [1, 3, 5, 10, 20].filter { $0 <= configuration.passages }, neighbours: [nil, 0, 1]
+                ) { done, total in progress?.count(done, of: total, "questions") }
+                progress?.finish()
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                    print(String(decoding: try encoder.encode(swept), as: UTF8.self))
+                    return
+                }
+                print(
+                    String(
+                        format: "questions %d; closed book exact %.2f f1 %.2f", swept.questions,
+                        swept.closedBook.exact, swept.closedBook.f1))
+                print(
+                    "neighbours passages       scoring             exact     f1  f1-by-score  windows  recall  "
+                        + "no-answer: every/best, without gold every/best")
+                for row in swept.rows { print(Self.line(row)) }
+                return
+            }
             let result = try evaluator.evaluate(dataset, articles: articles.flatMap(Self.range)) { done, total in
                 progress?.count(done, of: total, "questions")
             }

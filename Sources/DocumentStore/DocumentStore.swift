@@ -158,6 +158,16 @@ public final class DocumentStore: @unchecked Sendable {
         try locked { try $0.scalarText("SELECT text FROM document_texts WHERE document_id = ?", [.integer(id)]) }
     }
 
+    /// The scalars `start..<end` of a document's extracted text (SQLite's `substr` counts code points, which are
+    /// Unicode scalars: no need to load the whole text); nil when the document does not exist.
+    public func text(ofDocument id: Int64, from start: Int, to end: Int) throws -> String? {
+        try locked {
+            try $0.scalarText(
+                "SELECT substr(text, ?, ?) FROM document_texts WHERE document_id = ?",
+                [.integer(Int64(max(0, start) + 1)), .integer(Int64(max(0, end - max(0, start)))), .integer(id)])
+        }
+    }
+
     /// What the store holds for a source file: its recorded hash and document count, or nil if none.
     public func sourceState(_ sourcePath: String) throws -> SourceState? {
         try locked { database in
@@ -225,6 +235,13 @@ public final class DocumentStore: @unchecked Sendable {
     /// The chunks of one document in ordinal order.
     public func chunks(documentID: Int64) throws -> [StoredChunk] {
         try chunks(where: "WHERE c.document_id = ? ORDER BY c.ordinal", [.integer(documentID)])
+    }
+
+    /// The chunks of one document whose ordinals lie in `ordinals`, in ordinal order.
+    public func chunks(documentID: Int64, ordinals: ClosedRange<Int>) throws -> [StoredChunk] {
+        try chunks(
+            where: "WHERE c.document_id = ? AND c.ordinal BETWEEN ? AND ? ORDER BY c.ordinal",
+            [.integer(documentID), .integer(Int64(ordinals.lowerBound)), .integer(Int64(ordinals.upperBound))])
     }
 
     /// Up to `limit` chunks with ids greater than `afterID`, in id order: pages through every chunk (for building the

@@ -91,6 +91,28 @@ public struct RankingOptions: Sendable, Equatable {
         case bestNullAgainstBestSpan
     }
 
+    /// How a span's score is made comparable across windows and passages. Each is the raw start + end
+    /// logit minus an offset of its window, applied to the window's null score too.
+    public enum Scoring: String, Sendable, Equatable, CaseIterable {
+        /// Raw logits (Haystack 1): offset 0.
+        case logits
+        /// The span's margin over its own window's null score (start + end logit at the classifier token): a
+        /// reader trained with unanswerable pairs scores a distractor passage's null high, so its spans drop.
+        case nullMargin
+        /// The pipeline's per-window probability `P(start)·P(end)` (log): each window's logits minus the log
+        /// partitions of its start and end softmaxes over the selectable tokens.
+        case windowProbability
+    }
+
+    /// How merged answers are ordered.
+    public enum Ordering: String, Sendable, Equatable, CaseIterable {
+        /// By merged probability (distinct places of one text add up), then score.
+        case probability
+        /// By the best single score among the answer's places, then probability: repeated distractor text gains
+        /// nothing from its repetitions.
+        case score
+    }
+
     /// How answer boundaries are chosen.
     public enum Alignment: Sendable, Equatable {
         /// Token offsets only (the pipeline's `align_to_words=False`), trimmed of whitespace.
@@ -113,11 +135,16 @@ public struct RankingOptions: Sendable, Equatable {
     public var noAnswerRule: NoAnswerRule
     /// Answer boundary rule.
     public var alignment: Alignment
+    /// How scores compare across windows.
+    public var scoring: Scoring
+    /// How merged answers are ordered.
+    public var ordering: Ordering
 
     /// Creates options.
     public init(
         topK: Int = 5, maxAnswerLength: Int = 15, candidatesPerWindow: Int = 20, noAnswerBoost: Float = 0,
-        noAnswerRule: NoAnswerRule = .everyWindow, alignment: Alignment = .scriptAware
+        noAnswerRule: NoAnswerRule = .everyWindow, alignment: Alignment = .scriptAware, scoring: Scoring = .logits,
+        ordering: Ordering = .probability
     ) {
         self.topK = topK
         self.maxAnswerLength = maxAnswerLength
@@ -125,6 +152,8 @@ public struct RankingOptions: Sendable, Equatable {
         self.noAnswerBoost = noAnswerBoost
         self.noAnswerRule = noAnswerRule
         self.alignment = alignment
+        self.scoring = scoring
+        self.ordering = ordering
     }
 }
 
@@ -156,9 +185,10 @@ public struct PassageRanker: Sendable, Equatable {
             let text = ScalarText(passage.text)
             for (windowIndex, window) in passage.windows.enumerated() {
                 try window.validate()
-                let null = window.startLogits[window.nullPosition] + window.endLogits[window.nullPosition]
+                let offset = scoreOffset(of: window)
+                let null = window.startLogits[window.nullPosition] + window.endLogits[window.nullPosition] - offset
                 bestNull = max(bestNull, null)
-                let spans = topSpans(in: window, partition: &logPartition)
+                let spans = topSpans(in: window, offset: offset, partition: &logPartition)
                 let windowBest = spans.first?.score ?? -Float.infinity
                 bestSpan = max(bestSpan, windowBest)
                 if !(null + options.noAnswerBoost > windowBest) { everyWindowPrefersNull = false }
@@ -203,15 +233,34 @@ public struct PassageRanker: Sendable, Equatable {
         var source: AnswerSource
     }
 
-    /// The best `candidatesPerWindow` spans by start + end logit; adds every valid span to the partition.
-    func topSpans(in window: ReaderWindow, partition: inout LogSumExp) -> [ScoredSpan] {
+    /// What `options.scoring` subtracts from every score of `window`.
+    func scoreOffset(of window: ReaderWindow) -> Float {
+        switch options.scoring {
+        case .logits:
+            return 0
+        case .nullMargin:
+            return window.startLogits[window.nullPosition] + window.endLogits[window.nullPosition]
+        case .windowProbability:
+            var start = LogSumExp()
+            var end = LogSumExp()
+            for index in 0..<window.count where window.isSelectable(index) {
+                start.add(Double(window.startLogits[index]))
+                end.add(Double(window.endLogits[index]))
+            }
+            return Float(start.logTotal + end.logTotal)
+        }
+    }
+
+    /// The best `candidatesPerWindow` spans by start + end logit minus `offset`; adds every valid span to the
+    /// partition.
+    func topSpans(in window: ReaderWindow, offset: Float = 0, partition: inout LogSumExp) -> [ScoredSpan] {
         let n = window.count
         let selectable = (0..<n).map { window.sequenceIds[$0] == 1 && (window.attentionMask?[$0] ?? true) }
         var best: [ScoredSpan] = []
         var spanScores: [Double] = []
         for i in 0..<n where selectable[i] {
             for j in i..<min(n, i + options.maxAnswerLength) where selectable[j] {
-                let score = window.startLogits[i] + window.endLogits[j]
+                let score = window.startLogits[i] + window.endLogits[j] - offset
                 spanScores.append(Double(score))
                 if best.count == options.candidatesPerWindow, let last = best.last, score <= last.score { continue }
                 var index = best.count
@@ -307,7 +356,10 @@ public struct PassageRanker: Sendable, Equatable {
             }
         }
         return answers.sorted { a, b in
-            a.probability != b.probability ? a.probability > b.probability : a.score > b.score
+            switch options.ordering {
+            case .probability: a.probability != b.probability ? a.probability > b.probability : a.score > b.score
+            case .score: a.score != b.score ? a.score > b.score : a.probability > b.probability
+            }
         }
     }
 }
@@ -329,6 +381,9 @@ struct LogSumExp: Sendable, Equatable {
     mutating func add(contentsOf values: [Double]) {
         for value in values { add(value) }
     }
+
+    /// `log(sum of exp(all added values))`; -infinity when nothing was added.
+    var logTotal: Double { scaledSum > 0 ? maximum + Foundation.log(scaledSum) : -.infinity }
 
     /// `exp(value) / sum of exp(all added values)`.
     func probability(of value: Double) -> Double {

@@ -96,6 +96,64 @@ struct PassageRankerTests {
         #expect(result.noAnswer.score == 2 && result.noAnswer.kind == .noAnswer && result.noAnswer.sources.isEmpty)
     }
 
+    @Test("scoring: raw logits, the margin over the window's null, or the pipeline's window probability")
+    func scoring() throws {
+        // Passage "a": span 5 + 5 but null 9 + 9 (a distractor the reader says does not answer);
+        // passage "b": span 3 + 3 with null 0 + 0. Other spans are negligible (background -30).
+        var latin = Self.latinTokens
+        latin.background = -30
+        var japanese = Self.japaneseTokens
+        japanese.background = -30
+        let distractor = latin.window(start: [7: 5], end: [8: 5], null: 9)
+        let answering = japanese.window(start: [10: 3], end: [12: 3], null: 0)
+        let passages = [
+            RankingPassage(documentId: "a", text: Self.latin, windows: [distractor]),
+            RankingPassage(documentId: "b", text: Self.japanese, windows: [answering]),
+        ]
+        let logits = try PassageRanker(options: RankingOptions(scoring: .logits)).rank(passages)
+        // Window "b" prefers its span, so the question is answerable, and the distractor's larger logits win.
+        #expect(logits.isAnswerable && logits.best.text == "Paris.")
+        let margin = try PassageRanker(options: RankingOptions(scoring: .nullMargin)).rank(passages)
+        #expect(margin.isAnswerable && margin.best.text == "I am here")
+        #expect(margin.best.score == 6 && margin.noAnswer.score == 0)
+        #expect(margin.answers.first { $0.text == "Paris." }?.score == -8)
+
+        // One window: exp(score) is the pipeline's P(start)·P(end) for the same span.
+        for window in [distractor, answering] {
+            let text = window.startLogits.count == distractor.startLogits.count ? Self.latin : Self.japanese
+            let ranked = try PassageRanker(options: RankingOptions(scoring: .windowProbability))
+                .rank([RankingPassage(documentId: "d", text: text, windows: [window])])
+            let pipeline = try PipelinePostprocessor().answers(windows: [window], context: text)
+            let best = try #require(ranked.answers.max { $0.score < $1.score })
+            let expected = try #require(pipeline.first)
+            #expect(best.text == expected.answer.trimmingCharacters(in: .whitespaces))
+            #expect(abs(exp(Double(best.score)) - expected.score) < 1e-5 * max(1, expected.score))
+        }
+    }
+
+    @Test("ordering: merged probability lets a repeated answer win; best score lets the strongest place win")
+    func ordering() throws {
+        var latin = Self.latinTokens
+        latin.background = -30
+        var japanese = Self.japaneseTokens
+        japanese.background = -30
+        // "Paris." at 9 in two documents (probabilities add up to e^9.69) against "I am here" once at 9.5.
+        let passages = [
+            RankingPassage(
+                documentId: "a", text: Self.latin, windows: [latin.window(start: [7: 4.5], end: [8: 4.5], null: 0)]),
+            RankingPassage(
+                documentId: "b", text: Self.latin, windows: [latin.window(start: [7: 4.5], end: [8: 4.5], null: 0)]),
+            RankingPassage(
+                documentId: "c", text: Self.japanese,
+                windows: [japanese.window(start: [10: 4.75], end: [12: 4.75], null: 0)]),
+        ]
+        let byProbability = try PassageRanker(options: RankingOptions(ordering: .probability)).rank(passages)
+        #expect(byProbability.answers.map(\.text).prefix(2) == ["Paris.", "I am here"])
+        #expect(byProbability.answers.first?.sources.filter { $0.score > 0 }.map(\.documentId) == ["a", "b"])
+        let byScore = try PassageRanker(options: RankingOptions(ordering: .score)).rank(passages)
+        #expect(byScore.answers.map(\.text).prefix(2) == ["I am here", "Paris."])
+    }
+
     @Test("no answer wins by the boost, per window (Haystack) or globally")
     func noAnswer() throws {
         let answerable = Self.latinTokens.window(start: [7: 3], end: [8: 3], null: 2)  // span 6 vs null 4
