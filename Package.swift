@@ -84,7 +84,8 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        // Gzip fixtures and the float32 rounding-error model shared by the numeric suites.
+        .target(name: "TestSupport", dependencies: ["Transformer"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"],
             swiftSettings: swiftSettings
@@ -101,7 +102,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TransformerTests", dependencies: ["Transformer"], resources: [.copy("Fixtures")],
+            name: "TransformerTests", dependencies: ["Transformer", "TestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -117,7 +118,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "RetrievalTests", dependencies: ["Retrieval"], resources: [.copy("Fixtures")],
+            name: "RetrievalTests", dependencies: ["Retrieval", "TestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
