@@ -85,7 +85,8 @@ let package = Package(
 
         // MARK: Tests
         // Gzip fixtures and the float32 rounding-error model shared by the numeric suites.
-        .target(name: "TestSupport", dependencies: ["Transformer"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "TestSupport", dependencies: ["Transformer"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"],
             swiftSettings: swiftSettings

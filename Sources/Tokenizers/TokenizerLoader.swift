@@ -41,7 +41,8 @@ public enum TokenizerLoader {
             proto = try SentencePieceModel(data: [UInt8](data))
         } catch {
             throw .malformed(
-                file: url.path, reason: "invalid SentencePiece model: \(error.errorDescription ?? "undecodable protobuf")")
+                file: url.path,
+                reason: "invalid SentencePiece model: \(error.errorDescription ?? "undecodable protobuf")")
         }
         return try proto.xlmRobertaTokenizer(file: url.path)
     }

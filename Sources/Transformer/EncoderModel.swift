@@ -40,7 +40,8 @@ public final class EncoderModel: Sendable {
         var layers: [EncoderLayerWeights] = []
         for index in 0..<configuration.layerCount {
             layers.append(
-                try EncoderLayerWeights(checkpoint, prefix: "\(prefix)encoder.layer.\(index).", configuration: configuration))
+                try EncoderLayerWeights(
+                    checkpoint, prefix: "\(prefix)encoder.layer.\(index).", configuration: configuration))
         }
         self.layers = layers
     }

@@ -50,9 +50,11 @@ struct MalformedModelFileTests {
     func sentencePiece(bytes: [UInt8], expected: String) throws {
         let folder = try Self.modelFolder(file: "sentencepiece.bpe.model", contents: Data(bytes))
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try AskDocsProcess.run(["tokenize", "--model", folder.path], input: Data("{\"text\":\"a\"}\n".utf8))
+        let result = try AskDocsProcess.run(
+            ["tokenize", "--model", folder.path], input: Data("{\"text\":\"a\"}\n".utf8))
         Self.expectOneLineFailure(
-            result, [folder.appendingPathComponent("sentencepiece.bpe.model").path, "invalid SentencePiece model", expected])
+            result,
+            [folder.appendingPathComponent("sentencepiece.bpe.model").path, "invalid SentencePiece model", expected])
     }
 
     @Test("a tokenizer.json whose added token id is beyond Int32: askdocs read prints one line (it used to trap)")
@@ -76,7 +78,8 @@ struct MalformedModelFileTests {
         }
         let folder = try Self.modelFolder(file: "tokenizer.json", contents: data)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try AskDocsProcess.run(["tokenize", "--model", folder.path], input: Data("{\"text\":\"a\"}\n".utf8))
+        let result = try AskDocsProcess.run(
+            ["tokenize", "--model", folder.path], input: Data("{\"text\":\"a\"}\n".utf8))
         Self.expectOneLineFailure(result, ["tokenizer.json", "precompiled_charsmap is not valid base64"])
     }
 }

@@ -62,7 +62,9 @@ public struct RoundingTolerance: Sendable {
     /// layer the Q/K/V projection (hidden), the attention scores (head size), the weighted sum of values (tokens),
     /// the attention output (hidden), the feed-forward input (hidden) and output (intermediate), and the LayerNorm
     /// means (hidden, twice: mean and variance).
-    public static func encoder(_ configuration: EncoderConfiguration, tokens: Int, safety: Double = 4) -> RoundingTolerance {
+    public static func encoder(_ configuration: EncoderConfiguration, tokens: Int, safety: Double = 4)
+        -> RoundingTolerance
+    {
         let h = configuration.hiddenSize
         let perLayer = [h, configuration.headSize, tokens, h, h, configuration.intermediateSize, h, h]
         let layers = Array(repeating: perLayer, count: configuration.layerCount).flatMap { $0 }

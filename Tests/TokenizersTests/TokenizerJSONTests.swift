@@ -19,7 +19,10 @@ struct TokenizerJSONTests {
 
     /// A minimal WordPiece tokenizer.json over `vocab`.
     private static func wordPiece(_ vocab: [String: Int]) -> [String: Any] {
-        ["model": ["type": "WordPiece", "unk_token": "[UNK]", "vocab": vocab], "pre_tokenizer": ["type": "BertPreTokenizer"]]
+        [
+            "model": ["type": "WordPiece", "unk_token": "[UNK]", "vocab": vocab],
+            "pre_tokenizer": ["type": "BertPreTokenizer"],
+        ]
     }
 
     /// Loads `json` (an object, or raw text) from a temporary tokenizer.json.
@@ -34,8 +37,9 @@ struct TokenizerJSONTests {
     }
 
     /// Expects a malformed-file error whose one-line message contains `expected`.
-    private static func expectMalformed(_ json: Any, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation)
-    {
+    private static func expectMalformed(
+        _ json: Any, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             _ = try load(json)
             Issue.record("loaded a tokenizer.json that should be refused", sourceLocation: sourceLocation)
@@ -79,7 +83,9 @@ struct TokenizerJSONTests {
         func template(ids: [Any], typeId: Any) -> [String: Any] {
             [
                 "type": "TemplateProcessing",
-                "single": [["SpecialToken": ["id": "<s>", "type_id": typeId]], ["Sequence": ["id": "A", "type_id": 0]]],
+                "single": [
+                    ["SpecialToken": ["id": "<s>", "type_id": typeId]], ["Sequence": ["id": "A", "type_id": 0]],
+                ],
                 "pair": [["Sequence": ["id": "A", "type_id": 0]], ["Sequence": ["id": "B", "type_id": typeId]]],
                 "special_tokens": ["<s>": ["id": "<s>", "ids": ids, "tokens": ["<s>"]]],
             ]

@@ -45,7 +45,8 @@ enum Harness: String, CaseIterable {
             }
         case .sentencePiece:
             if let model = try? SentencePieceModel(data: [UInt8](data)),
-                let tokenizer = try? TokenizerLoader.load(sentencePieceModel: Self.write(data, "sentencepiece.bpe.model"))
+                let tokenizer = try? TokenizerLoader.load(
+                    sentencePieceModel: Self.write(data, "sentencepiece.bpe.model"))
             {
                 _ = model.pieces.count
                 Self.exercise(tokenizer)
