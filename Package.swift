@@ -87,7 +87,9 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        // Gzip fixtures and the float32 rounding-error model shared by the numeric suites.
+        .target(
+            name: "TestSupport", dependencies: ["Transformer"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"],
             swiftSettings: swiftSettings
@@ -104,7 +106,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TransformerTests", dependencies: ["Transformer"], resources: [.copy("Fixtures")],
+            name: "TransformerTests", dependencies: ["Transformer", "TestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -120,7 +122,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "RetrievalTests", dependencies: ["Retrieval"], resources: [.copy("Fixtures")],
+            name: "RetrievalTests", dependencies: ["Retrieval", "TestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

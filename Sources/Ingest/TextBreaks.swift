@@ -64,7 +64,9 @@ enum TextBreaks {
         var result: [(Int, Int32)] = []
         units.withUnsafeBufferPointer { buffer in
             var error = [CChar](repeating: 0, count: 64)
-            guard let iterator = cicu_break_open(kind, locale, buffer.baseAddress, Int32(buffer.count), &error, 64)
+            // ICU takes a 32-bit length; a longer text (4 GiB of UTF-16) stays one span instead of trapping.
+            guard let length = Int32(exactly: buffer.count),
+                let iterator = cicu_break_open(kind, locale, buffer.baseAddress, length, &error, 64)
             else {
                 return
             }

@@ -65,9 +65,11 @@ public final class VectorIndex: @unchecked Sendable {
         model: EmbeddingModelIdentity, dimension: Int, kind: VectorIndexKind = .flat,
         metric: VectorMetric = .innerProduct
     ) throws {
-        guard dimension > 0 else {
-            throw VectorIndexError.malformedInput("dimension must be positive, got \(dimension)")
+        // FAISS takes the dimension as a C int; `Int32(_:)` on a larger one would trap in `makeHandle`.
+        guard dimension > 0, dimension <= Int(Int32.max) else {
+            throw VectorIndexError.malformedInput("dimension must be in 1...\(Int32.max), got \(dimension)")
         }
+        guard kind.isWithinLimits else { throw VectorIndexError.unsupportedFactory(kind.factory) }
         if case .ivfPQ(_, let m) = kind, m <= 0 || dimension % m != 0 {
             throw VectorIndexError.unsupportedFactory("\(kind.factory) (\(m) must divide the dimension \(dimension))")
         }
@@ -295,7 +297,7 @@ public final class VectorIndex: @unchecked Sendable {
     static func makeHandle(kind: VectorIndexKind, dimension: Int, metric: VectorMetric) throws -> OpaquePointer {
         var pointer: OpaquePointer?
         let code = cfaiss_index_new(
-            kind.faissFactory, Int32(dimension),
+            kind.faissFactory, Int32(clamping: dimension),  // checked by init: 1...Int32.max
             metric == .innerProduct ? CFAISS_METRIC_INNER_PRODUCT : CFAISS_METRIC_L2, &pointer)
         guard code == 0, let pointer else {
             throw VectorIndexError.faiss(operation: "create \(kind.factory)", message: lastFAISSError())

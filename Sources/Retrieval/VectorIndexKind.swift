@@ -15,21 +15,27 @@ public enum VectorIndexKind: Hashable, Sendable {
     public init(factory: String) throws {
         let text = factory.trimmingCharacters(in: .whitespaces)
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        func number(after prefix: String, in part: String) -> Int?? {
+        // A factory string comes from a user's flag or manifest, and FAISS allocates by these numbers (lists,
+        // neighbours per vector, codebooks): each is bounded (`limits`), so a typo cannot exhaust memory.
+        func number(after prefix: String, in part: String, limit: Int) -> Int?? {
             guard part.hasPrefix(prefix) else { return nil }
             let digits = part.dropFirst(prefix.count)
             if digits.isEmpty { return .some(nil) }
-            guard let value = Int(digits), value > 0 else { return nil }
+            guard let value = Int(digits), value > 0, value <= limit else { return nil }
             return .some(value)
         }
         if parts.count == 1, parts[0] == "Flat" {
             self = .flat
-        } else if parts.count == 1, let m = number(after: "HNSW", in: parts[0]), let neighbors = m {
+        } else if parts.count == 1, let m = number(after: "HNSW", in: parts[0], limit: Self.maximumNeighbors),
+            let neighbors = m
+        {
             self = .hnsw(neighbors: neighbors)
-        } else if parts.count == 2, let lists = number(after: "IVF", in: parts[0]) {
+        } else if parts.count == 2, let lists = number(after: "IVF", in: parts[0], limit: Self.maximumLists) {
             if parts[1] == "Flat" {
                 self = .ivfFlat(lists: lists)
-            } else if let m = number(after: "PQ", in: parts[1]), let subquantizers = m {
+            } else if let m = number(after: "PQ", in: parts[1], limit: Self.maximumSubquantizers),
+                let subquantizers = m
+            {
                 self = .ivfPQ(lists: lists, subquantizers: subquantizers)
             } else {
                 throw VectorIndexError.unsupportedFactory(factory)
@@ -77,6 +83,25 @@ public enum VectorIndexKind: Hashable, Sendable {
         return max(1, min(byGuideline, vectorCount / minimumTrainingPointsPerList))
     }
 
+    /// The largest inverted-list count accepted (FAISS's guidelines stop at 2^20 lists, for billions of vectors).
+    public static let maximumLists = 1 << 20
+    /// The largest HNSW neighbour count accepted (FAISS's examples use 16 to 64; memory grows with it per vector).
+    public static let maximumNeighbors = 1024
+    /// The largest product-quantiser subquantizer count accepted (at most one per dimension in practice).
+    public static let maximumSubquantizers = 1 << 16
+
+    /// Whether every number is within the limits `init(factory:)` enforces.
+    var isWithinLimits: Bool {
+        switch self {
+        case .flat: return true
+        case .hnsw(let neighbors): return (1...Self.maximumNeighbors).contains(neighbors)
+        case .ivfFlat(let lists): return lists.map { (1...Self.maximumLists).contains($0) } ?? true
+        case .ivfPQ(let lists, let m):
+            return (lists.map { (1...Self.maximumLists).contains($0) } ?? true)
+                && (1...Self.maximumSubquantizers).contains(m)
+        }
+    }
+
     /// FAISS warns below 39 training points per centroid; AskDocs refuses instead of building poor lists.
     public static let minimumTrainingPointsPerList = 39
     /// A product quantiser learns 256 centroids per subquantizer, so it needs that many points.
@@ -92,13 +117,18 @@ public enum VectorIndexKind: Hashable, Sendable {
         }
     }
 
+    /// `lists × 39`, saturating: a list count near `Int.max` needs more vectors than anyone has, not a trap.
+    private static func trainingPoints(lists: Int) -> Int {
+        let (product, overflow) = lists.multipliedReportingOverflow(by: minimumTrainingPointsPerList)
+        return overflow ? .max : product
+    }
+
     /// How many training vectors this (resolved) kind needs.
     var minimumTrainingCount: Int {
         switch self {
         case .flat, .hnsw: return 0
-        case .ivfFlat(let lists): return (lists ?? 1) * Self.minimumTrainingPointsPerList
-        case .ivfPQ(let lists, _):
-            return max((lists ?? 1) * Self.minimumTrainingPointsPerList, Self.minimumPQTrainingPoints)
+        case .ivfFlat(let lists): return Self.trainingPoints(lists: lists ?? 1)
+        case .ivfPQ(let lists, _): return max(Self.trainingPoints(lists: lists ?? 1), Self.minimumPQTrainingPoints)
         }
     }
 }

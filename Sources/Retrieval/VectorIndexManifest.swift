@@ -53,11 +53,28 @@ public struct VectorIndexManifest: Codable, Equatable, Sendable {
         guard version <= currentFormatVersion else {
             throw VectorIndexError.unsupportedFormat(path: path, version: version)
         }
+        let manifest: VectorIndexManifest
         do {
-            return try decoder.decode(VectorIndexManifest.self, from: data)
+            manifest = try decoder.decode(VectorIndexManifest.self, from: data)
         } catch {
             throw VectorIndexError.corrupt(path: path, reason: "manifest fields are missing or malformed")
         }
+        try manifest.validate(path: path)
+        return manifest
+    }
+
+    /// Refuses numbers no saved index can have, before anything sizes a buffer or calls FAISS with them.
+    func validate(path: String) throws {
+        func corrupt(_ reason: String) -> VectorIndexError { .corrupt(path: path, reason: reason) }
+        guard formatVersion >= 1 else { throw corrupt("formatVersion \(formatVersion) is not a version") }
+        guard dimension > 0, dimension <= Int(Int32.max) else {
+            throw corrupt("dimension \(dimension) is outside 1...\(Int32.max)")
+        }
+        for (name, value) in [("chunkCount", chunkCount), ("indexBytes", indexBytes), ("idsBytes", idsBytes)]
+        where value < 0 {
+            throw corrupt("\(name) \(value) is negative")
+        }
+        guard (try? VectorIndexKind(factory: factory)) != nil else { throw corrupt("unknown factory '\(factory)'") }
     }
 
     func encoded() throws -> Data {

@@ -186,7 +186,8 @@ private struct JSONParser {
         var isInteger = position - start <= 15
         var value = 0
         var negative = false
-        for i in start..<position {
+        // Only short literals are accumulated: 19 or more digits would overflow `Int` and trap.
+        for i in start..<position where isInteger {
             let b = bytes[i]
             if i == start, b == UInt8(ascii: "-") {
                 negative = true

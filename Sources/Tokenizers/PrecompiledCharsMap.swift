@@ -98,8 +98,20 @@ public struct PrecompiledCharsMap: Sendable {
 }
 
 /// Why a `precompiled_charsmap` could not be parsed.
-public enum PrecompiledCharsMapError: Error, Sendable {
+public enum PrecompiledCharsMapError: LocalizedError, Sendable, Equatable {
+    /// The `tokenizer.json` string is not base64.
     case invalidBase64
+    /// The trie size is missing, not a multiple of 4, or larger than the data.
     case truncated
+    /// The replacement strings after the trie are not UTF-8.
     case invalidUTF8
+
+    /// One line, lower case, for inclusion in `TokenizerError`'s message.
+    public var errorDescription: String? {
+        switch self {
+        case .invalidBase64: "precompiled_charsmap is not valid base64"
+        case .truncated: "precompiled_charsmap is truncated (its trie size does not fit the data)"
+        case .invalidUTF8: "precompiled_charsmap's replacement strings are not valid UTF-8"
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The parts of a SentencePiece `ModelProto` (`sentencepiece.bpe.model`) a tokenizer needs, decoded by hand
 /// from the protobuf wire format.
 public struct SentencePieceModel: Sendable {
@@ -68,7 +70,10 @@ public struct SentencePieceModel: Sendable {
             names.append(piece.piece)
             scores.append(Double(piece.score))
         }
-        let maskId = Int32(names.count)
+        // Each piece takes at least two bytes of the file, so this only fails on a file of gigabytes.
+        guard let maskId = Int32(exactly: names.count) else {
+            throw .malformed(file: file, reason: "more than \(Int32.max) pieces")
+        }
         names.append("<mask>")
         scores.append(0)
         var normalizers: [Normalizer] = []
@@ -76,7 +81,7 @@ public struct SentencePieceModel: Sendable {
             do {
                 normalizers.append(.precompiled(try PrecompiledCharsMap(data: precompiledCharsmap)))
             } catch {
-                throw .malformed(file: file, reason: "invalid precompiled_charsmap (\(error))")
+                throw .malformed(file: file, reason: error.errorDescription ?? "invalid precompiled_charsmap")
             }
         }
         normalizers.append(.strip(left: false, right: true))
@@ -98,11 +103,25 @@ public struct SentencePieceModel: Sendable {
 }
 
 /// Why a protobuf could not be decoded.
-public enum ProtobufError: Error, Sendable {
+public enum ProtobufError: LocalizedError, Sendable, Equatable {
+    /// The bytes end inside a field.
     case truncated
+    /// A field uses a wire type protobuf does not define (3, 4 are deprecated groups; 6, 7 do not exist).
     case unsupportedWireType(Int)
+    /// A varint is too large for the field it sets.
     case valueOutOfRange
+    /// The model declares no vocabulary pieces.
     case noPieces
+
+    /// One line, lower case, for inclusion in `TokenizerError`'s message.
+    public var errorDescription: String? {
+        switch self {
+        case .truncated: "the data ends inside a field (a truncated download, or not a SentencePiece model)"
+        case .unsupportedWireType(let wire): "protobuf wire type \(wire) is not valid (not a SentencePiece model?)"
+        case .valueOutOfRange: "a piece type is out of range"
+        case .noPieces: "the model has no vocabulary pieces"
+        }
+    }
 }
 
 /// A minimal protobuf wire-format reader.

@@ -19,7 +19,7 @@ public enum TokenizerError: LocalizedError, Sendable, Equatable {
         case .unreadable(let file, let reason):
             "Cannot read tokenizer file \(file): \(reason)."
         case .malformed(let file, let reason):
-            "Malformed tokenizer file \(file): \(reason)."
+            "Malformed tokenizer file \(file): \(reason). Re-download the model or replace the file."
         case .unsupported(let file, let component):
             "Unsupported tokenizer component in \(file): \(component)."
         }

@@ -6,6 +6,15 @@ struct TokenizerJSON {
     private func malformed(_ reason: String) -> TokenizerError { .malformed(file: file, reason: reason) }
     private func unsupported(_ component: String) -> TokenizerError { .unsupported(file: file, component: component) }
 
+    /// `value` as an id or type id: Hugging Face stores them as `u32`, AskDocs as `Int32`, so an integer outside
+    /// `0...Int32.max` is a malformed file (converting it with `Int32(_:)` would trap).
+    private func identifier(_ value: Int, _ what: @autoclosure () -> String) throws(TokenizerError) -> Int32 {
+        guard value >= 0, let id = Int32(exactly: value) else {
+            throw malformed("\(what()) is \(value), outside 0...\(Int32.max)")
+        }
+        return id
+    }
+
     func tokenizer() throws(TokenizerError) -> any Tokenizer {
         guard let modelJSON = root["model"], let type = modelJSON["type"]?.stringValue else {
             throw malformed("missing model.type")
@@ -13,12 +22,13 @@ struct TokenizerJSON {
         var added: [AddedToken] = []
         var normalizedFlags: [Bool] = []
         for entry in root["added_tokens"]?.arrayValue ?? [] {
-            guard let content = entry["content"]?.stringValue, let id = entry["id"]?.intValue else {
+            guard let content = entry["content"]?.stringValue, let rawId = entry["id"]?.intValue else {
                 throw malformed("added token without content or id")
             }
+            let id = try identifier(rawId, "added token \"\(content)\" id")
             added.append(
                 AddedToken(
-                    content: content, id: Int32(id), special: entry["special"]?.boolValue ?? false,
+                    content: content, id: id, special: entry["special"]?.boolValue ?? false,
                     leftStrip: entry["lstrip"]?.boolValue ?? false, rightStrip: entry["rstrip"]?.boolValue ?? false,
                     singleWord: entry["single_word"]?.boolValue ?? false))
             normalizedFlags.append(entry["normalized"]?.boolValue ?? !(entry["special"]?.boolValue ?? false))
@@ -43,7 +53,7 @@ struct TokenizerJSON {
             }
             model = .unigram(
                 UnigramModel(
-                    pieces: pieces, scores: scores, unknownId: Int32(unk),
+                    pieces: pieces, scores: scores, unknownId: try identifier(unk, "Unigram unk_id"),
                     byteFallback: modelJSON["byte_fallback"]?.boolValue ?? false))
         case "WordPiece":
             guard let vocab = modelJSON["vocab"]?.objectValue else { throw malformed("WordPiece model without vocab") }
@@ -51,7 +61,11 @@ struct TokenizerJSON {
             entries.reserveCapacity(vocab.count)
             for (piece, id) in vocab {
                 guard let id = id.intValue else { throw malformed("WordPiece vocab id is not an integer") }
-                entries.append((piece, Int32(id)))
+                // Ids index the piece table, so they must be dense: a huge one would allocate a table that size.
+                guard id >= 0, id < vocab.count, let exact = Int32(exactly: id) else {
+                    throw malformed("WordPiece vocab id \(id) of \"\(piece)\" is outside 0..<\(vocab.count)")
+                }
+                entries.append((piece, exact))
             }
             do {
                 model = .wordPiece(
@@ -60,16 +74,19 @@ struct TokenizerJSON {
                         continuingSubwordPrefix: modelJSON["continuing_subword_prefix"]?.stringValue ?? "##",
                         maxInputCharsPerWord: modelJSON["max_input_chars_per_word"]?.intValue ?? 100))
             } catch {
-                throw malformed("WordPiece unk_token is not in the vocabulary")
+                throw malformed(error.errorDescription ?? "WordPiece unk_token is not in the vocabulary")
             }
         default:
             throw unsupported("model \(type)")
+        }
+        let padTokenId = try root["padding"]?["pad_id"]?.intValue.map { v throws(TokenizerError) in
+            try identifier(v, "padding.pad_id")
         }
         let pipeline = TokenizerPipeline(
             addedTokens: added, normalizedFlags: normalizedFlags, normalizer: try normalizer(root["normalizer"]),
             preTokenizer: try preTokenizer(root["pre_tokenizer"]), model: model,
             postProcessor: try postProcessor(root["post_processor"], added: added, model: model),
-            decoder: decoder(root["decoder"]), padTokenId: root["padding"]?["pad_id"]?.intValue.map { Int32($0) })
+            decoder: decoder(root["decoder"]), padTokenId: padTokenId)
         if case .unigram = model { return UnigramTokenizer(pipeline: pipeline) }
         return WordPieceTokenizer(pipeline: pipeline)
     }
@@ -89,7 +106,7 @@ struct TokenizerJSON {
             do {
                 return .precompiled(try PrecompiledCharsMap(base64: base64))
             } catch {
-                throw malformed("invalid precompiled_charsmap (\(error))")
+                throw malformed(error.errorDescription ?? "invalid precompiled_charsmap")
             }
         case "Replace":
             let pattern = ReplacePattern.parse(
@@ -155,7 +172,7 @@ struct TokenizerJSON {
             guard let pair = value?.arrayValue, pair.count == 2, let token = pair[0].stringValue,
                 let id = pair[1].intValue
             else { throw malformed("\(type) special token is not [token, id]") }
-            return (token, Int32(id))
+            return (token, try identifier(id, "\(type) special token \"\(token)\" id"))
         }
         switch type {
         case "BertProcessing":
@@ -165,9 +182,20 @@ struct TokenizerJSON {
         case "TemplateProcessing":
             var specials: [String: ([Int32], [String])] = [:]
             for (name, value) in json["special_tokens"]?.objectValue ?? [] {
-                let ids = (value["ids"]?.arrayValue ?? []).compactMap { $0.intValue.map { Int32($0) } }
+                var ids: [Int32] = []
+                for item in value["ids"]?.arrayValue ?? [] {
+                    guard let id = item.intValue else {
+                        throw malformed("TemplateProcessing special token \(name) has an id that is not an integer")
+                    }
+                    ids.append(try identifier(id, "TemplateProcessing special token \(name) id"))
+                }
                 let tokens = (value["tokens"]?.arrayValue ?? []).compactMap(\.stringValue)
                 specials[name] = (ids, tokens)
+            }
+            func typeId(_ value: JSONValue?) throws(TokenizerError) -> Int32 {
+                guard let value, !value.isNull else { return 0 }
+                guard let id = value.intValue else { throw malformed("TemplateProcessing type_id is not an integer") }
+                return try identifier(id, "TemplateProcessing type_id")
             }
             func template(_ value: JSONValue?) throws(TokenizerError) -> [PostProcessor.Piece] {
                 var pieces: [PostProcessor.Piece] = []
@@ -177,12 +205,12 @@ struct TokenizerJSON {
                             throw malformed("TemplateProcessing special token not declared")
                         }
                         pieces.append(
-                            .special(ids: ids, tokens: tokens, typeId: Int32(special["type_id"]?.intValue ?? 0)))
+                            .special(ids: ids, tokens: tokens, typeId: try typeId(special["type_id"])))
                     } else if let sequence = item["Sequence"] {
                         pieces.append(
                             .sequence(
                                 first: sequence["id"]?.stringValue != "B",
-                                typeId: Int32(sequence["type_id"]?.intValue ?? 0)))
+                                typeId: try typeId(sequence["type_id"])))
                     } else {
                         throw malformed("TemplateProcessing piece is neither SpecialToken nor Sequence")
                     }

@@ -40,7 +40,9 @@ public enum TokenizerLoader {
         do {
             proto = try SentencePieceModel(data: [UInt8](data))
         } catch {
-            throw .malformed(file: url.path, reason: "invalid SentencePiece protobuf (\(error))")
+            throw .malformed(
+                file: url.path,
+                reason: "invalid SentencePiece model: \(error.errorDescription ?? "undecodable protobuf")")
         }
         return try proto.xlmRobertaTokenizer(file: url.path)
     }

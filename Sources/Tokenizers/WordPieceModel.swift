@@ -1,3 +1,5 @@
+import Foundation
+
 /// WordPiece: greedy longest-match-first over a word, continuation pieces prefixed with `##`; a word with a
 /// piece that cannot be matched, or longer than `maxInputCharsPerWord`, becomes one unknown token.
 public struct WordPieceModel: Sendable {
@@ -73,6 +75,14 @@ public struct WordPieceModel: Sendable {
 }
 
 /// Why a WordPiece model could not be built.
-public enum WordPieceError: Error, Sendable {
+public enum WordPieceError: LocalizedError, Sendable, Equatable {
+    /// `unk_token` names no vocabulary piece.
     case missingUnknownToken(String)
+
+    /// One line, lower case, for inclusion in `TokenizerError`'s message.
+    public var errorDescription: String? {
+        switch self {
+        case .missingUnknownToken(let token): "WordPiece unk_token \"\(token)\" is not in the vocabulary"
+        }
+    }
 }

@@ -35,9 +35,15 @@ public final class EncoderModel: Sendable {
         self.configuration = configuration
         self.checkpoint = checkpoint
         embeddings = try EmbeddingWeights(checkpoint, prefix: prefix, configuration: configuration)
-        layers = try (0..<configuration.layerCount).map {
-            try EncoderLayerWeights(checkpoint, prefix: "\(prefix)encoder.layer.\($0).", configuration: configuration)
+        // One layer at a time: `map` over the range would first reserve room for `num_hidden_layers` layers, so a
+        // config.json claiming 10^15 of them would exhaust memory before the first missing tensor is noticed.
+        var layers: [EncoderLayerWeights] = []
+        for index in 0..<configuration.layerCount {
+            layers.append(
+                try EncoderLayerWeights(
+                    checkpoint, prefix: "\(prefix)encoder.layer.\(index).", configuration: configuration))
         }
+        self.layers = layers
     }
 
     /// The last hidden states of each sequence (one forward pass over all of them), in the caller's order.

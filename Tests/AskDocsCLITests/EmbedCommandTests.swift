@@ -54,7 +54,7 @@ struct EmbedCommandTests {
                 let vector = try JSONDecoder().decode([String: [Float]].self, from: Data(line.utf8))["embedding"] ?? []
                 try #require(vector.count == expected.embedding.count)
                 let difference = zip(vector, expected.embedding).map { abs($0 - $1) }.max() ?? 0
-                // Unit vectors of the two-layer test encoder vs PyTorch: 4.4e-6 to 2.9e-5 under TransformerTests'
+                // Unit vectors of the two-layer test encoder vs PyTorch: 4.4e-6 to 2.9e-5 under TestSupport's
                 // RoundingTolerance (measured ≤ 1.9e-6 on the same model there, Zen and Haswell kernels alike).
                 #expect(difference <= 1e-5, "\(expected.text.prefix(20)) prompt \(promptName ?? "none"): \(difference)")
             }

@@ -71,7 +71,7 @@ struct SearchCommandTests {
         let hits = try corpus.search(query, ["--mode", "dense", "--k", "5"])
         #expect(hits.map(\.chunk_id) == expected.prefix(5).map(\.0))
         // Same model, other batches (so other orders of sums in every layer): unit vectors within ~1e-5 of each
-        // other under TransformerTests' RoundingTolerance model for this tiny encoder; their cosine within 1e-4.
+        // other under TestSupport's RoundingTolerance model for this tiny encoder; their cosine within 1e-4.
         for (hit, want) in zip(hits, expected) { #expect(abs(hit.score - want.1) < 1e-4) }
         // Offsets slice the document's text to the chunk text.
         for hit in hits {

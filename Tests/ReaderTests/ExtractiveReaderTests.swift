@@ -103,7 +103,7 @@ struct ExtractiveReaderTests {
     ///
     /// The score is `softmax(start)ᵢ · softmax(end)ⱼ`, so its relative error is at most twice the sum of the
     /// start and end logits' absolute errors. The logits differ from PyTorch's only by the order of float32 sums
-    /// and the exp/erf approximations; under the error model of TransformerTests' `RoundingTolerance` they stay
+    /// and the exp/erf approximations; under the error model of TestSupport's `RoundingTolerance` they stay
     /// within ~1e-5 on this model's magnitudes, giving ~4e-5 relative; 1e-4 keeps that with margin and is far below
     /// what a wrong token or a missing mask does (whole units of logit). Measured: 2.2e-5 relative at most over
     /// the 3416 golden answers, alike with OpenBLAS's Zen and Haswell kernels.

@@ -194,4 +194,30 @@ struct VectorIndexPersistenceTests {
             try VectorIndex.open(at: location, expecting: e5Small)
         }
     }
+
+    @Test(
+        "a manifest with numbers no saved index has is damaged, naming the field",
+        arguments: [
+            ("dimension", "-8", "dimension -8 is outside 1...2147483647"),
+            ("dimension", "4294967296", "dimension 4294967296 is outside"),
+            ("chunkCount", "-1", "chunkCount -1 is negative"), ("idsBytes", "-240", "idsBytes -240 is negative"),
+            ("formatVersion", "0", "formatVersion 0 is not a version"),
+            ("factory", "\"IVF9223372036854775807,Flat\"", "unknown factory 'IVF9223372036854775807,Flat'"),
+        ])
+    func manifestNumbersOutOfRange(field: String, value: String, expected: String) throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let location = VectorIndexLocation(directory: folder.appendingPathComponent("askdocs.vectors"))
+        try Self.sampleIndex().0.save(to: location)
+        var object = try #require(
+            JSONSerialization.jsonObject(with: Data(contentsOf: location.manifestURL)) as? [String: Any])
+        object[field] = try JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)
+        try JSONSerialization.data(withJSONObject: object).write(to: location.manifestURL)
+        #expect {
+            try VectorIndex.readManifest(at: location)
+        } throws: { error in
+            guard case .corrupt(let path, let reason) = error as? VectorIndexError else { return false }
+            return path == location.manifestURL.path && reason.hasPrefix(expected)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Retrieval
+import TestSupport
 import Testing
 
 /// Swift's VectorIndex, RRF and metrics against the Python reference (faiss IndexFlatIP, the same
@@ -85,10 +86,10 @@ struct XQuADGoldenTests {
         let denseHits = try index.search(fixture.questions, k: 20)
 
         // Scores agree to float precision; ids agree except where two scores tie within that precision. Both sides
-        // take float32 dot products of the same unit vectors in other orders: each is within √n·u·Σ|qᵢpᵢ| of the
-        // exact value (probabilistic bound; Σ|qᵢpᵢ| ≤ ‖q‖‖p‖ = 1), so with a safety factor of 4 they differ by at
-        // most 4·2·√n·u ≈ 9.3e-6 for n = 384 (the worst case 2·γₙ is 4.6e-5).
-        let bound = 4 * 2 * Float(golden.dimension).squareRoot() * 0x1p-24
+        // take float32 dot products of the same unit vectors in other orders: one reduction of length n under
+        // RoundingTolerance's model, with Σ|qᵢpᵢ| ≤ ‖q‖‖p‖ = 1 as the magnitude: 4·2·√n·u ≈ 9.3e-6 for n = 384
+        // (the worst case 2·γₙ is 4.6e-5).
+        let bound = RoundingTolerance(reductionLengths: [golden.dimension]).absolute(magnitude: 1)
         var reordered = 0
         for (q, hits) in denseHits.enumerated() {
             for (j, hit) in hits.enumerated() {

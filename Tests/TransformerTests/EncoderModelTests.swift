@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Transformer
@@ -51,6 +52,19 @@ struct EncoderModelTests {
             }
         }
         #expect(try model.hiddenStates([]).isEmpty)
+    }
+
+    @Test("a config.json claiming 10^12 layers fails on the first missing layer instead of reserving room for them")
+    func hugeLayerCount() throws {
+        let directory = try ModelDirectory(url: Fixture.model("tiny-bert-cls"))
+        var configuration = directory.config
+        configuration.layerCount = 1_000_000_000_000
+        #expect {
+            _ = try EncoderModel(checkpoint: directory.checkpoint(), configuration: configuration)
+        } throws: { error in
+            guard case .missingTensor(let name, _) = error as? TransformerError else { return false }
+            return name.contains("encoder.layer.\(directory.config.layerCount).")
+        }
     }
 }
 

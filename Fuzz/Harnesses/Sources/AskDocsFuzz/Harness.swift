@@ -39,9 +39,18 @@ enum Harness: String, CaseIterable {
     func run(_ data: Data) {
         switch self {
         case .tokenizerJSON:
-            _ = try? TokenizerLoader.load(tokenizerJSON: Self.write(data, "tokenizer.json"))
+            // A file that loads must also encode: some ids are only used then (the unknown piece, the specials).
+            if let tokenizer = try? TokenizerLoader.load(tokenizerJSON: Self.write(data, "tokenizer.json")) {
+                Self.exercise(tokenizer)
+            }
         case .sentencePiece:
-            _ = try? SentencePieceModel(data: [UInt8](data))
+            if let model = try? SentencePieceModel(data: [UInt8](data)),
+                let tokenizer = try? TokenizerLoader.load(
+                    sentencePieceModel: Self.write(data, "sentencepiece.bpe.model"))
+            {
+                _ = model.pieces.count
+                Self.exercise(tokenizer)
+            }
         case .safetensors:
             _ = try? SafetensorsFile(url: Self.write(data, "model.safetensors"))
         case .config:
@@ -71,6 +80,13 @@ enum Harness: String, CaseIterable {
             _ = TextDecoder.looksBinary(data)
             _ = TextDecoder.decode(data)
         }
+    }
+
+    /// Encodes a text with unknown characters, a pair with overflowing windows, and decodes the ids back.
+    private static func exercise(_ tokenizer: any Tokenizer) {
+        let encoding = tokenizer.encode("Hello wörld 東京 \u{200B}x <mask>", addSpecialTokens: true)
+        _ = tokenizer.decode(encoding.ids, skipSpecialTokens: true)
+        _ = tokenizer.encodePair("Who?", String(repeating: "Paris is big. ", count: 8), maxLength: 16, stride: 4)
     }
 
     /// The tiny BERT fixture's config.json, so the sentence-transformers harness reaches the pooling file.

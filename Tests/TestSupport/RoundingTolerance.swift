@@ -19,33 +19,42 @@ import Transformer
 /// `safety` (default 4) covers cancellation (`Σ|aᵢbᵢ|` larger than `|Σ aᵢbᵢ|`) and the tails of the distribution.
 /// The worst case `γ_N` (no √) is the ceiling that a bound must never need; `worstCase` gives it for comparison.
 ///
+/// It lives in TestSupport because every suite comparing float32 results of another order of sums needs it: the
+/// encoder's (TransformerTests), the vector index's dot products against FAISS-in-Python (RetrievalTests).
+///
 /// Such a bound stays meaningful: a real bug (a skipped LayerNorm, a token swapped, keys of a neighbouring
 /// sequence in the attention) moves values by a sizeable fraction of `magnitude`, orders of magnitude above it.
-struct RoundingTolerance {
+public struct RoundingTolerance: Sendable {
     /// Unit roundoff of float32: half the distance from 1 to the next float.
-    static let unitRoundoff: Double = 0x1p-24
+    public static let unitRoundoff: Double = 0x1p-24
 
     /// Lengths of the reductions on the path from the inputs to one compared value.
-    var reductionLengths: [Int]
+    public var reductionLengths: [Int]
     /// Multiplier over the probabilistic bound (cancellation and tails).
-    var safety: Double = 4
+    public var safety: Double = 4
+
+    /// A path through reductions of these lengths.
+    public init(reductionLengths: [Int], safety: Double = 4) {
+        self.reductionLengths = reductionLengths
+        self.safety = safety
+    }
 
     /// The total number of roundings on the path, `N = Σₖ nₖ`.
-    var roundings: Int { reductionLengths.reduce(0, +) }
+    public var roundings: Int { reductionLengths.reduce(0, +) }
 
     /// The absolute bound for values of size `magnitude` (see the type's documentation).
-    func absolute(magnitude: Float) -> Float {
+    public func absolute(magnitude: Float) -> Float {
         Float(safety * 2 * Double(roundings).squareRoot() * Self.unitRoundoff * Double(magnitude))
     }
 
     /// The deterministic ceiling `2·γ_N·magnitude`, which `absolute(magnitude:)` stays below.
-    func worstCase(magnitude: Float) -> Float {
+    public func worstCase(magnitude: Float) -> Float {
         let n = Double(roundings) * Self.unitRoundoff
         return Float(2 * n / (1 - n) * Double(magnitude))
     }
 
     /// The bound for `absolute(magnitude:)` at the largest |value| of `values`.
-    func absolute(around values: [Float]) -> Float {
+    public func absolute(around values: [Float]) -> Float {
         absolute(magnitude: values.reduce(0) { max($0, abs($1)) })
     }
 
@@ -53,7 +62,9 @@ struct RoundingTolerance {
     /// layer the Q/K/V projection (hidden), the attention scores (head size), the weighted sum of values (tokens),
     /// the attention output (hidden), the feed-forward input (hidden) and output (intermediate), and the LayerNorm
     /// means (hidden, twice: mean and variance).
-    static func encoder(_ configuration: EncoderConfiguration, tokens: Int, safety: Double = 4) -> RoundingTolerance {
+    public static func encoder(_ configuration: EncoderConfiguration, tokens: Int, safety: Double = 4)
+        -> RoundingTolerance
+    {
         let h = configuration.hiddenSize
         let perLayer = [h, configuration.headSize, tokens, h, h, configuration.intermediateSize, h, h]
         let layers = Array(repeating: perLayer, count: configuration.layerCount).flatMap { $0 }
@@ -61,7 +72,7 @@ struct RoundingTolerance {
     }
 
     /// This path followed by one more reduction of `length` (a head, a pooling, a normalisation).
-    func then(_ length: Int) -> RoundingTolerance {
+    public func then(_ length: Int) -> RoundingTolerance {
         RoundingTolerance(reductionLengths: reductionLengths + [length], safety: safety)
     }
 }
