@@ -109,12 +109,14 @@ public struct Searcher: Sendable {
     public func search(_ request: SearchRequest) throws -> [SearchResult] {
         guard request.k > 0 else { return [] }
         // Identical chunks collapse, so a ranking of k chunks can make fewer than k results: rank deeper until k
-        // results come out or the ranking runs dry.
-        var limit = request.k
+        // results come out or the ranking runs dry. Ranking 4k (at least 20) from the start also gathers the
+        // identical copies just below the last result into its sources.
+        let deepest = max(Self.maxRankingDepth, request.k)
+        var limit = min(max(request.k * 4, 20), deepest)
         while true {
             let ranked = try ranking(request, limit: limit)
             let results = try collapsed(ranked, k: request.k)
-            if results.count >= request.k || ranked.count < limit || limit >= Self.maxRankingDepth {
+            if results.count >= request.k || ranked.count < limit || limit >= deepest {
                 let locator = SnippetLocator(termizer: termizer)
                 return results.map { result in
                     var result = result
@@ -122,11 +124,11 @@ public struct Searcher: Sendable {
                     return result
                 }
             }
-            limit = min(limit * 4, Self.maxRankingDepth)
+            limit = min(limit * 4, deepest)
         }
     }
 
-    /// How deep `search` ranks at most to fill k results with distinct texts.
+    /// How deep `search` ranks at most (or k, when larger) to fill k results with distinct texts.
     static let maxRankingDepth = 4096
 
     /// The best `limit` chunk ids of `request`'s mode, best first.
