@@ -34,6 +34,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CICU", linkerSettings: [.linkedLibrary("icuuc")]),
+        .target(name: "CCLD2", linkerSettings: [.linkedLibrary("cld2")]),
 
         // MARK: Models and text
         .target(name: "Tokenizers", swiftSettings: swiftSettings),
@@ -45,7 +46,7 @@ let package = Package(
         .target(name: "Reader", dependencies: ["Tokenizers", "Transformer"], swiftSettings: swiftSettings),
         .target(name: "DocumentStore", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(
-            name: "Ingest", dependencies: ["CICU", .product(name: "Crypto", package: "swift-crypto")],
+            name: "Ingest", dependencies: ["CICU", "CCLD2", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -61,6 +62,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Hidden tool for scripts/bench: language detection accuracy, CLD2 against the detector it replaced.
+        .executableTarget(
+            name: "LanguageBench", dependencies: ["Ingest"], path: "scripts/bench/LanguageBench",
             swiftSettings: swiftSettings
         ),
 
@@ -91,7 +98,7 @@ let package = Package(
         .target(
             name: "TestSupport", dependencies: ["Transformer"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
-            name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU"],
+            name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU", "CCLD2"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -115,6 +122,8 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestTests", dependencies: ["Ingest", .product(name: "Crypto", package: "swift-crypto")],
+            // Read by path (#filePath): real files the readers and detectors are checked on.
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import DocumentStore
 import Foundation
 
 #if canImport(Glibc)
@@ -105,7 +106,7 @@ public struct FileWalker: Sendable {
         for name in names where !name.hasPrefix(".") {
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             let childRelative = relative.isEmpty ? name : relative + "/" + name
-            if matches(exclude, relative: childRelative) { continue }
+            if matches(exclude, path: path) { continue }
             var info = stat()
             guard lstat(path, &info) == 0 else {
                 result.failed.append(FileIssue(path: path, reason: String(cString: strerror(errno))))
@@ -129,7 +130,7 @@ public struct FileWalker: Sendable {
         file path: String, relative: String, info: stat, explicit: Bool, result: inout Result,
         seen: inout [String: String]
     ) {
-        guard explicit || include.isEmpty || matches(include, relative: relative) else { return }
+        guard explicit || include.isEmpty || matches(include, path: path) else { return }
         guard info.st_mode & S_IFMT == S_IFREG else {
             result.skipped.append(FileIssue(path: path, reason: "not a regular file (\(Self.kind(info.st_mode)))"))
             return
@@ -150,17 +151,12 @@ public struct FileWalker: Sendable {
         result.files.append(SourceFile(path: path, realPath: real, size: Int64(info.st_size)))
     }
 
-    /// Whether `relative` matches a pattern: a pattern with `/` is matched against the path below the root (`*`
-    /// also crosses `/`, and a `**/` may match no folder), one without against the file or folder name.
-    func matches(_ patterns: [String], relative: String) -> Bool {
-        let name = (relative as NSString).lastPathComponent
-        return patterns.contains { pattern in
-            if pattern.contains("/") {
-                let candidates = [pattern, pattern.replacingOccurrences(of: "**/", with: "")]
-                return candidates.contains { fnmatch($0, relative, 0) == 0 }
-            }
-            return fnmatch(pattern, name, 0) == 0
-        }
+    /// Whether a pattern matches the file or folder at `path` (as the user reaches it, made absolute): `PathGlob`,
+    /// the meaning `search` filters stored paths by.
+    func matches(_ patterns: [String], path: String) -> Bool {
+        guard !patterns.isEmpty else { return false }
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return PathGlob.any(patterns, match: (absolute as NSString).standardizingPath)
     }
 
     /// The absolute path with links resolved, or nil.

@@ -22,7 +22,7 @@ public enum IndexerError: LocalizedError, Equatable, Sendable {
 public struct IndexRequest: Sendable {
     /// Files and folders.
     public var paths: [String]
-    /// Include globs (none: every file).
+    /// Include globs, `PathGlob` patterns (none: every file).
     public var include: [String]
     /// Exclude globs.
     public var exclude: [String]

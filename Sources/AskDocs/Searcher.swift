@@ -44,12 +44,26 @@ public struct SearchRequest: Sendable {
     }
 }
 
-/// One ranked chunk.
+/// One ranked chunk, standing for every chunk with the same text.
 public struct SearchResult: Sendable, Equatable {
     /// The chunk with its document's path and language.
     public var chunk: StoredChunk
     /// Cosine similarity (dense), BM25 (bm25) or fused RRF score (hybrid); higher is better.
     public var score: Double
+    /// The part of the chunk to show: around the query's terms (see `SnippetLocator`).
+    public var snippet: Snippet
+    /// Every ranked chunk with exactly this text, best first, `chunk` itself first: identical files (the copyright
+    /// files of sibling packages) make one result that lists each source.
+    public var sources: [StoredChunk]
+
+    /// Creates a result; the snippet defaults to the whole chunk and the sources to the chunk alone.
+    public init(chunk: StoredChunk, score: Double, snippet: Snippet? = nil, sources: [StoredChunk]? = nil) {
+        self.chunk = chunk
+        self.score = score
+        self.snippet =
+            snippet ?? Snippet(text: chunk.text, startOffset: chunk.startOffset, endOffset: chunk.endOffset)
+        self.sources = sources ?? [chunk]
+    }
 }
 
 /// Why a search cannot run.
@@ -102,29 +116,69 @@ public struct Searcher: Sendable {
         self.vectors = vectors
     }
 
-    /// The best `request.k` chunks, best first.
+    /// The best `request.k` results, best first; chunks with identical text are one result (see `sources`).
     public func search(_ request: SearchRequest) throws -> [SearchResult] {
         guard request.k > 0 else { return [] }
-        let depth = max(request.k, request.fusionDepth)
-        let ranked: [(id: Int64, score: Double)]
+        // Identical chunks collapse, so a ranking of k chunks can make fewer than k results: rank deeper until k
+        // results come out or the ranking runs dry. Ranking 4k (at least 20) from the start also gathers the
+        // identical copies just below the last result into its sources.
+        let deepest = max(Self.maxRankingDepth, request.k)
+        var limit = min(max(request.k * 4, 20), deepest)
+        while true {
+            let ranked = try ranking(request, limit: limit)
+            let results = try collapsed(ranked, k: request.k)
+            if results.count >= request.k || ranked.count < limit || limit >= deepest {
+                let locator = SnippetLocator(termizer: termizer)
+                return results.map { result in
+                    var result = result
+                    result.snippet = locator.snippet(of: result.chunk, query: request.query)
+                    return result
+                }
+            }
+            limit = min(limit * 4, deepest)
+        }
+    }
+
+    /// How deep `search` ranks at most (or k, when larger) to fill k results with distinct texts.
+    static let maxRankingDepth = 4096
+
+    /// The best `limit` chunk ids of `request`'s mode, best first.
+    func ranking(_ request: SearchRequest, limit: Int) throws -> [(id: Int64, score: Double)] {
         switch request.mode {
         case .dense where isLexicalOnly:
             throw PipelineError.lexicalOnly(database: store.path)
         case .dense:
-            ranked = try dense(request, limit: request.k)
+            return try dense(request, limit: limit)
         case .bm25:
-            ranked = try lexical(request, limit: request.k)
+            return try lexical(request, limit: limit)
         case .hybrid where isLexicalOnly:
-            ranked = try lexical(request, limit: request.k)
+            return try lexical(request, limit: limit)
         case .hybrid:
+            let depth = max(limit, request.fusionDepth)
             let denseList = try dense(request, limit: depth).map(\.id)
             let lexicalList = try lexical(request, limit: depth).map(\.id)
-            ranked = ReciprocalRankFusion(k: request.rrfK).fuse([denseList, lexicalList], limit: request.k)
+            return ReciprocalRankFusion(k: request.rrfK).fuse([denseList, lexicalList], limit: limit)
                 .map { ($0.id, $0.score) }
         }
+    }
+
+    /// The first `k` results of a ranking, each chunk whose text an earlier one has added to that one's sources.
+    func collapsed(_ ranked: [(id: Int64, score: Double)], k: Int) throws -> [SearchResult] {
         let chunks = try store.chunks(ids: ranked.map(\.id))
         let byID = Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0) })
-        return ranked.compactMap { entry in byID[entry.id].map { SearchResult(chunk: $0, score: entry.score) } }
+        var results: [SearchResult] = []
+        var resultOfText: [[UInt8]: Int] = [:]  // by the text's UTF-8 bytes: identical, not just equivalent
+        for entry in ranked {
+            guard let chunk = byID[entry.id] else { continue }
+            let text = Array(chunk.text.utf8)
+            if let index = resultOfText[text] {
+                results[index].sources.append(chunk)
+            } else if results.count < k {
+                resultOfText[text] = results.count
+                results.append(SearchResult(chunk: chunk, score: entry.score))
+            }
+        }
+        return results
     }
 
     /// The dense ranking, filtered in the vector search.

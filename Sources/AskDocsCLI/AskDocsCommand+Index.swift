@@ -32,7 +32,9 @@ extension AskDocsCommand {
 
         @OptionGroup var config: ConfigOption
 
-        @Option(name: .customLong("glob"), help: "Only files matching this pattern (e.g. '*.md'); repeatable.")
+        @Option(
+            name: .customLong("glob"),
+            help: ArgumentHelp("Only files matching this pattern; repeatable. " + globMeaning))
         var globs: [String] = []
 
         @Option(help: "Leave out files and folders matching this pattern; repeatable.")

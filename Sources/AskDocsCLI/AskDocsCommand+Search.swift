@@ -13,9 +13,12 @@ extension AskDocsCommand {
             discussion: """
                 Hybrid (the default) fuses the dense and BM25 rankings by reciprocal-rank fusion; on a BM25-only \
                 index (built with `index --no-embed`) it ranks by BM25 alone and says so on standard error. Filters apply to \
-                every mode inside the search, so k results come back whenever k chunks pass them. --json prints \
-                {"results": [{"document", "chunk_id", "start", "end", "text", "score"}]}; start and end are \
-                character (Unicode scalar) offsets into the document's extracted text.
+                every mode inside the search, so k results come back whenever k chunks pass them. Chunks with identical text \
+                (the same file in several places) are one result that lists every source. --json prints \
+                {"results": [{"document", "chunk_id", "start", "end", "text", "score", "snippet": {"text", \
+                "start", "end"}, "sources": [{"document", "chunk_id", "start", "end"}]}]}; start and end are \
+                character (Unicode scalar) offsets into the document's extracted text, and the snippet is the \
+                part of the chunk around the query's words.
                 """
         )
 
@@ -121,6 +124,8 @@ extension AskDocsCommand {
             var end: Int
             var text: String
             var score: Double
+            var snippet: SnippetRow
+            var sources: [SourceRow]
 
             init(_ result: SearchResult) {
                 document = result.chunk.sourcePath
@@ -129,7 +134,27 @@ extension AskDocsCommand {
                 end = result.chunk.endOffset
                 text = result.chunk.text
                 score = result.score
+                snippet = SnippetRow(
+                    text: result.snippet.text, start: result.snippet.startOffset, end: result.snippet.endOffset)
+                sources = result.sources.map {
+                    SourceRow(document: $0.sourcePath, chunk_id: $0.id, start: $0.startOffset, end: $0.endOffset)
+                }
             }
+        }
+
+        /// The shown part of a result's chunk, with offsets into its document.
+        struct SnippetRow: Encodable {
+            var text: String
+            var start: Int
+            var end: Int
+        }
+
+        /// One chunk with a result's text.
+        struct SourceRow: Encodable {
+            var document: String
+            var chunk_id: Int64
+            var start: Int
+            var end: Int
         }
 
         static func json(_ results: [SearchResult]) throws -> String {
@@ -142,12 +167,15 @@ extension AskDocsCommand {
         static func human(_ results: [SearchResult]) -> String {
             results.enumerated().map { offset, result in
                 let chunk = result.chunk
-                let snippet = chunk.text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-                let shown = snippet.count > 200 ? String(snippet.prefix(200)) + "…" : snippet
+                let snippet = result.snippet.text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                let before = result.snippet.startOffset > chunk.startOffset ? "…" : ""
+                let after = result.snippet.endOffset < chunk.endOffset ? "…" : ""
                 let header =
                     String(format: "%2d. %8.4f  ", offset + 1, result.score)
                     + "\(chunk.sourcePath) [\(chunk.startOffset)..<\(chunk.endOffset)]"
-                return header + "\n    " + shown
+                let others = result.sources.dropFirst().map(\.sourcePath)
+                let also = others.isEmpty ? "" : "\n    also in: " + others.joined(separator: ", ")
+                return header + also + "\n    " + before + snippet + after
             }.joined(separator: "\n")
         }
     }

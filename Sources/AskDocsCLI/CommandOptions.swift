@@ -59,13 +59,18 @@ struct JSONOutputOption: ParsableArguments {
     var json = false
 }
 
+/// What a `--glob` pattern matches, the same for `index` and `search` (`PathGlob`).
+let globMeaning =
+    "Without '/' it matches the file name ('copyright', '*.md'); from a leading '/' the whole absolute path; "
+    + "otherwise the path's last components ('doc/*.html'). '*' crosses '/'."
+
 /// The metadata filters of `search` and `ask`.
 struct SearchFilterOptions: ParsableArguments {
     @Option(name: .customLong("path-prefix"), help: "Only documents whose path starts with this.")
     var pathPrefix: String?
 
     @Option(
-        name: .customLong("glob"), help: "Only documents whose absolute path matches this glob ('*' crosses '/').")
+        name: .customLong("glob"), help: ArgumentHelp("Only documents whose path matches this pattern. " + globMeaning))
     var glob: String?
 
     @Option(name: .customLong("lang"), help: "Only documents in this language (e.g. de); repeatable.")

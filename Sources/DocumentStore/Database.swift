@@ -45,6 +45,28 @@ public final class Database {
         // last few, which a re-index repairs.
         try execute("PRAGMA synchronous=NORMAL")
         try execute("PRAGMA foreign_keys=ON")
+        try registerPathGlob()
+    }
+
+    /// `askdocs_glob(pattern, path)`: `PathGlob`'s matching in SQL, so that `search --glob` filters documents with
+    /// the meaning `index --glob` chooses files by (SQLite's GLOB would match the pattern against the whole path).
+    private func registerPathGlob() throws {
+        let status = sqlite3_create_function_v2(
+            handle, "askdocs_glob", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nil,
+            { context, count, arguments in
+                guard count == 2, let arguments, let pattern = sqlite3_value_text(arguments[0]),
+                    let path = sqlite3_value_text(arguments[1])
+                else {
+                    sqlite3_result_int(context, 0)
+                    return
+                }
+                let glob = PathGlob(String(cString: pattern))
+                sqlite3_result_int(context, glob.matches(String(cString: path)) ? 1 : 0)
+            }, nil, nil, nil)
+        guard status == SQLITE_OK else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: status), message: "cannot register askdocs_glob in \(path)")
+        }
     }
 
     deinit {

@@ -308,7 +308,7 @@ public final class DocumentStore: @unchecked Sendable {
             values += [.text(prefix), .text(prefix)]
         }
         if let glob = filter.pathGlob {
-            conditions.append("d.source_path GLOB ?")
+            conditions.append("askdocs_glob(?, d.source_path)")
             values.append(.text(glob))
         }
         if !filter.languages.isEmpty {

@@ -167,7 +167,7 @@ public struct StoredChunk: Sendable, Equatable, Identifiable {
 public struct SearchFilter: Sendable, Equatable {
     /// Only documents whose source path starts with this string (compare with absolute paths).
     public var pathPrefix: String?
-    /// Only documents whose source path matches this SQLite GLOB pattern (`*`, `?`, `[...]`; `*` crosses `/`).
+    /// Only documents whose source path matches this `PathGlob` pattern (the meaning `index --glob` has).
     public var pathGlob: String?
     /// Only documents in one of these languages (empty: any).
     public var languages: Set<String>

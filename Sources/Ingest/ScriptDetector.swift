@@ -52,12 +52,11 @@ public enum Script: String, Sendable, CaseIterable, Equatable {
 
 /// Guesses the dominant script and the language of a text.
 ///
-/// Script: the script of most letters among the first 20,000 scalars. Language, when no hint is given: scripts used
-/// by essentially one language map to it (Thai → th, Hangul → ko, Greek → el, Hebrew → he, Georgian → ka,
-/// Armenian → hy, any Kana → ja, Han → zh, Devanagari → hi, Arabic → ar, Bengali → bn, Tamil → ta, ...;
-/// Devanagari and Arabic are shared by other languages, so these are guesses); Cyrillic is uk when it has
-/// Ukrainian-only letters (і ї є ґ), else ru; Latin is decided by counting common function words of en, de, es,
-/// fr, it, pt, nl, tr, vi, pl, sv, id and picking the language with most hits (at least 3, else unknown).
+/// Script: the script of most letters among the first 20,000 scalars. Language, when no hint is given: Compact
+/// Language Detector 2 on the text's first 64 KiB (n-gram statistics of 83 languages; see `CLD2Detector`). When CLD2
+/// cannot tell, scripts used by essentially one language map to it (Thai → th, Hangul → ko, Greek → el, Hebrew → he,
+/// Georgian → ka, Armenian → hy, any Kana → ja, ...); Latin, Cyrillic, Arabic, Devanagari and Han text it cannot tell
+/// gets no language rather than a guess.
 public enum LanguageDetector {
     /// The dominant script of `text`, or nil when it has no letters.
     public static func script(of text: some StringProtocol) -> Script? {
@@ -73,110 +72,42 @@ public enum LanguageDetector {
         return counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key.rawValue > $1.key.rawValue) }?.key
     }
 
-    /// The language: the normalised hint when there is one (`de-AT` → `de-AT`, `EN` → `en`), else a guess from the
-    /// text (see the type's documentation), else nil.
+    /// The language: the normalised hint when there is one (`de-AT` → `de-AT`, `EN` → `en`), else CLD2's answer,
+    /// else the language of a single-language script, else nil.
     public static func language(of text: some StringProtocol, hint: String? = nil, script: Script? = nil) -> String? {
         if let hint = hint?.trimmingCharacters(in: .whitespacesAndNewlines), !hint.isEmpty {
             let parts = hint.replacingOccurrences(of: "_", with: "-").split(separator: "-")
             guard let first = parts.first else { return nil }
             return ([first.lowercased()] + parts.dropFirst().map(String.init)).joined(separator: "-")
         }
-        switch script ?? self.script(of: text) {
-        case .thai: return "th"
-        case .hangul: return "ko"
-        case .greek: return "el"
-        case .hebrew: return "he"
-        case .georgian: return "ka"
-        case .armenian: return "hy"
-        case .kana: return "ja"
-        case .han: return "zh"
-        case .devanagari: return "hi"
-        case .arabic: return "ar"
-        case .bengali: return "bn"
-        case .tamil: return "ta"
-        case .telugu: return "te"
-        case .kannada: return "kn"
-        case .malayalam: return "ml"
-        case .gujarati: return "gu"
-        case .gurmukhi: return "pa"
-        case .sinhala: return "si"
-        case .lao: return "lo"
-        case .khmer: return "km"
-        case .myanmar: return "my"
-        case .tibetan: return "bo"
-        case .ethiopic: return "am"
-        case .cyrillic:
-            let ukrainian = text.unicodeScalars.prefix(20_000).contains { "іїєґІЇЄҐ".unicodeScalars.contains($0) }
-            return ukrainian ? "uk" : "ru"
-        case .latin: return latinLanguage(of: text)
-        case nil: return nil
-        }
+        if let detected = CLD2Detector.detect(text) { return detected.language }
+        return singleLanguage(of: script ?? self.script(of: text))
     }
 
-    /// Frequent function words per Latin-script language (distinctive ones; shared words such as "a" are left out).
-    static let functionWords: [(String, Set<String>)] = [
-        ("en", ["the", "and", "of", "to", "is", "in", "that", "it", "was", "for", "with", "as", "are", "this", "by"]),
-        (
-            "de",
-            [
-                "der", "die", "und", "das", "ist", "nicht", "mit", "den", "ein", "eine", "auf", "sich", "dem", "wird",
-                "von",
-            ]
-        ),
-        ("es", ["el", "los", "las", "del", "que", "y", "en", "es", "por", "una", "con", "para", "se", "su", "más"]),
-        (
-            "fr",
-            ["le", "les", "des", "et", "est", "une", "du", "dans", "pour", "qui", "pas", "au", "sur", "avec", "sont"]
-        ),
-        (
-            "it",
-            [
-                "il", "di", "che", "è", "gli", "della", "per", "non", "sono", "una", "nel", "alla", "anche", "delle",
-                "lo",
-            ]
-        ),
-        ("pt", ["o", "os", "da", "do", "que", "não", "em", "uma", "para", "com", "dos", "das", "é", "ao", "foi"]),
-        (
-            "nl",
-            ["de", "het", "een", "en", "van", "is", "niet", "dat", "op", "te", "zijn", "voor", "met", "ook", "wordt"]
-        ),
-        (
-            "tr",
-            [
-                "ve", "bir", "bu", "için", "ile", "da", "de", "olarak", "olan", "daha", "çok", "gibi", "ise", "kadar",
-                "ve",
-            ]
-        ),
-        (
-            "vi",
-            [
-                "của", "và", "là", "có", "các", "được", "trong", "những", "một", "cho", "không", "với", "này", "người",
-                "đã",
-            ]
-        ),
-        ("pl", ["i", "w", "nie", "się", "na", "że", "jest", "do", "z", "to", "jak", "od", "po", "przez", "dla"]),
-        (
-            "sv",
-            ["och", "att", "det", "som", "är", "för", "med", "av", "på", "inte", "den", "till", "har", "en", "ett"]
-        ),
-        (
-            "id",
-            [
-                "yang", "dan", "di", "ini", "itu", "dengan", "untuk", "dari", "tidak", "dalam", "akan", "pada", "juga",
-                "ke", "adalah",
-            ]
-        ),
-    ]
-
-    static func latinLanguage(of text: some StringProtocol) -> String? {
-        var scores = [Int](repeating: 0, count: functionWords.count)
-        var words = 0
-        for word in text.prefix(20_000).lowercased().split(whereSeparator: { !$0.isLetter }) where words < 3000 {
-            words += 1
-            let word = String(word)
-            for (index, entry) in functionWords.enumerated() where entry.1.contains(word) { scores[index] += 1 }
+    /// The language of a script written in essentially one language; nil for scripts many languages share.
+    static func singleLanguage(of script: Script?) -> String? {
+        switch script {
+        case .thai: "th"
+        case .hangul: "ko"
+        case .greek: "el"
+        case .hebrew: "he"
+        case .georgian: "ka"
+        case .armenian: "hy"
+        case .kana: "ja"
+        case .bengali: "bn"
+        case .tamil: "ta"
+        case .telugu: "te"
+        case .kannada: "kn"
+        case .malayalam: "ml"
+        case .gujarati: "gu"
+        case .gurmukhi: "pa"
+        case .sinhala: "si"
+        case .lao: "lo"
+        case .khmer: "km"
+        case .myanmar: "my"
+        case .tibetan: "bo"
+        case .ethiopic: "am"
+        case .latin, .cyrillic, .arabic, .devanagari, .han, nil: nil
         }
-        guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] >= 3 else { return nil }
-        return functionWords[best].0
     }
 }
