@@ -44,7 +44,7 @@ struct TokenizerJSONTests {
             _ = try load(json)
             Issue.record("loaded a tokenizer.json that should be refused", sourceLocation: sourceLocation)
         } catch {
-            let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+            let message = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
             #expect(message.contains(expected), "\(message)", sourceLocation: sourceLocation)
             #expect(!message.contains("\n"), sourceLocation: sourceLocation)
             #expect(message.hasPrefix("Malformed tokenizer file"), "\(message)", sourceLocation: sourceLocation)
