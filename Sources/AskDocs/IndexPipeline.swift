@@ -61,6 +61,10 @@ public struct IndexPipeline: Sendable {
 
     /// Runs it; errors are `PipelineError`s, or the store's when the database itself cannot be used.
     public func run(progress: (IndexPipelineProgress) -> Void = { _ in }) throws -> IndexPipelineReport {
+        // Before the database is created: a run that can read nothing must not leave an empty index behind.
+        if let problem = FileWalker.unreadableRoots(request.files.paths) {
+            throw IndexerError.nothingReadable(path: problem.path, reason: problem.reason)
+        }
         let store = try DocumentStore.open(path: request.database)
         let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: request.database))
         let stored = try store.setting(RetrieverModel.setting)
@@ -80,6 +84,13 @@ public struct IndexPipeline: Sendable {
         } catch {
             throw PipelineError.indexingStopped(reason: error.localizedDescription)
         }
+        if report.documents.documentsRemoved > 0, !request.embed, location.exists {
+            do {
+                report.vectors = try Self.removeStaleVectors(store: store, location: location)
+            } catch {
+                throw PipelineError.embeddingStopped(reason: error.localizedDescription)
+            }
+        }
         guard let model else { return report }
         if request.embed || stored == nil {
             try store.setSetting(RetrieverModel.setting, to: model.reference)
@@ -93,6 +104,23 @@ public struct IndexPipeline: Sendable {
         } catch {
             throw PipelineError.embeddingStopped(reason: error.localizedDescription)
         }
+        return report
+    }
+
+    /// Removes the vectors whose chunk is gone (documents pruned in a run that embeds nothing), without the model:
+    /// the index is opened as its manifest describes it and saved atomically.
+    static func removeStaleVectors(store: DocumentStore, location: VectorIndexLocation) throws -> VectorSyncReport {
+        let start = Date()
+        let manifest = try VectorIndex.readManifest(at: location)
+        let index = try VectorIndex.open(at: location, expecting: manifest.model, dimension: manifest.dimension)
+        let stale = Set(index.chunkIDs).subtracting(try store.chunkIDs(matching: .none))
+        var report = VectorSyncReport()
+        if !stale.isEmpty {
+            report.vectorsRemoved = try index.remove(ids: stale)
+            try index.save(to: location)
+        }
+        report.vectorCount = index.count
+        report.seconds = Date().timeIntervalSince(start)
         return report
     }
 
