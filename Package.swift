@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // MARK: Native shims
@@ -35,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CICU", linkerSettings: [.linkedLibrary("icuuc")]),
         .target(name: "CCLD2", linkerSettings: [.linkedLibrary("cld2")]),
+        .systemLibrary(name: "CLibz", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Models and text
         .target(name: "Tokenizers", swiftSettings: swiftSettings),
@@ -46,7 +48,11 @@ let package = Package(
         .target(name: "Reader", dependencies: ["Tokenizers", "Transformer"], swiftSettings: swiftSettings),
         .target(name: "DocumentStore", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(
-            name: "Ingest", dependencies: ["CICU", "CCLD2", .product(name: "Crypto", package: "swift-crypto")],
+            name: "Ingest",
+            dependencies: [
+                "CICU", "CCLD2", "CLibz", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -122,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestTests", dependencies: ["Ingest", .product(name: "Crypto", package: "swift-crypto")],
-            // Read by path (#filePath): real files the readers and detectors are checked on.
+            // Read by path (#filePath), also by AskDocsTests: real files the readers and detectors are checked on.
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

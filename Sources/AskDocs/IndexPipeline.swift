@@ -71,6 +71,10 @@ public struct IndexPipeline: Sendable {
     /// cannot be loaded, one the vector index was not built with, and a change of the index's vector state (adding
     /// chunks without vectors to an index that has them, or with vectors to a BM25-only one).
     public func run(progress: (IndexPipelineProgress) -> Void = { _ in }) throws -> IndexPipelineReport {
+        // Before the database is created: a run that can read nothing must not leave an empty index behind.
+        if let problem = FileWalker.unreadableRoots(request.files.paths) {
+            throw IndexerError.nothingReadable(path: problem.path, reason: problem.reason)
+        }
         let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: request.database))
         let isNew = !FileManager.default.fileExists(atPath: request.database)
         // A new database is created only once its retriever loaded: a failed first run leaves nothing behind.
@@ -98,6 +102,13 @@ public struct IndexPipeline: Sendable {
             throw error
         } catch {
             throw PipelineError.indexingStopped(reason: error.localizedDescription)
+        }
+        if report.documents.documentsRemoved > 0, !request.embed, location.exists {
+            do {
+                report.vectors = try Self.removeStaleVectors(store: store, location: location)
+            } catch {
+                throw PipelineError.embeddingStopped(reason: error.localizedDescription)
+            }
         }
         guard let model else { return report }
         if request.embed || stored == nil {
@@ -134,6 +145,23 @@ public struct IndexPipeline: Sendable {
             throw .embeddingRequired(database: store.path, retriever: try? store.setting(RetrieverModel.setting))
         }
         if state == .none && embedding { throw .notEmbedding(database: store.path) }
+    }
+
+    /// Removes the vectors whose chunk is gone (documents pruned in a run that embeds nothing), without the model:
+    /// the index is opened as its manifest describes it and saved atomically.
+    static func removeStaleVectors(store: DocumentStore, location: VectorIndexLocation) throws -> VectorSyncReport {
+        let start = Date()
+        let manifest = try VectorIndex.readManifest(at: location)
+        let index = try VectorIndex.open(at: location, expecting: manifest.model, dimension: manifest.dimension)
+        let stale = Set(index.chunkIDs).subtracting(try store.chunkIDs(matching: .none))
+        var report = VectorSyncReport()
+        if !stale.isEmpty {
+            report.vectorsRemoved = try index.remove(ids: stale)
+            try index.save(to: location)
+        }
+        report.vectorCount = index.count
+        report.seconds = Date().timeIntervalSince(start)
+        return report
     }
 
     /// Throws when the vector index at `location` was built with another model: new chunks could not be embedded

@@ -16,8 +16,24 @@ public struct IndexReport: Sendable, Equatable, Encodable {
     public var warnings: [FileIssue] = []
     /// Chunks written.
     public var chunksAdded = 0
-    /// Files examined.
+    /// Entries examined: every file and folder the walk looked at, whatever became of it. Equals
+    /// `filesAdded + filesUpdated + filesUnchanged + filesSkipped + filesFailed`.
     public var filesSeen = 0
+    /// Files stored for the first time.
+    public var filesAdded = 0
+    /// Files stored again because they changed.
+    public var filesUpdated = 0
+    /// Files with the same content hash as stored.
+    public var filesUnchanged = 0
+    /// Entries that are not documents (one per entry of `documentsSkipped`).
+    public var filesSkipped = 0
+    /// Files and folders that could not be read or stored (a JSON Lines file with some bad records is added, not
+    /// failed, though its records are listed in `documentsFailed`).
+    public var filesFailed = 0
+    /// Source paths indexed before from the folders given whose file no longer exists.
+    public var vanished: [String] = []
+    /// Documents removed because their file vanished (only when asked to prune).
+    public var documentsRemoved = 0
     /// Bytes read from files.
     public var bytesRead: Int64 = 0
     /// Wall-clock seconds.
@@ -31,10 +47,36 @@ public struct IndexReport: Sendable, Equatable, Encodable {
         case documentsUnchanged = "documents_unchanged", documentsSkipped = "documents_skipped", skipped
         case documentsFailed = "documents_failed", warnings, chunksAdded = "chunks_added", filesSeen = "files_seen"
         case bytesRead = "bytes_read", seconds
+        case filesAdded = "files_added", filesUpdated = "files_updated", filesUnchanged = "files_unchanged"
+        case filesSkipped = "files_skipped", filesFailed = "files_failed", vanished
+        case documentsRemoved = "documents_removed"
+    }
+
+    /// Issues grouped by reason (their `group`), largest group first, with up to `examples` paths each.
+    public static func grouped(_ issues: [FileIssue], examples: Int = 3) -> [IssueGroup] {
+        var groups: [IssueGroup] = []
+        var position: [String: Int] = [:]
+        for issue in issues {
+            let index = position[issue.group] ?? groups.count
+            if index == groups.count {
+                position[issue.group] = index
+                groups.append(IssueGroup(reason: issue.group, count: 0, examples: []))
+            }
+            groups[index].count += 1
+            if groups[index].examples.count < examples { groups[index].examples.append(issue) }
+        }
+        // A group of one keeps its full reason (it may name the other path).
+        for index in groups.indices where groups[index].count == 1 {
+            groups[index].reason = groups[index].examples[0].reason
+        }
+        // Largest first; equal counts in walk order.
+        return groups.enumerated().sorted { ($1.element.count, $0.offset) < ($0.element.count, $1.offset) }
+            .map(\.element)
     }
 
     /// The `--json` shape: counts for added, updated, unchanged and skipped documents, `skipped` with the reasons,
-    /// `documents_failed` and `warnings` as lists of `{path, reason}`.
+    /// `documents_failed` and `warnings` as lists of `{path, reason}`, file counts that add up to `files_seen`,
+    /// `vanished` paths and `documents_removed`.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(documentsAdded, forKey: .documentsAdded)
@@ -48,7 +90,24 @@ public struct IndexReport: Sendable, Equatable, Encodable {
         try container.encode(filesSeen, forKey: .filesSeen)
         try container.encode(bytesRead, forKey: .bytesRead)
         try container.encode(seconds, forKey: .seconds)
+        try container.encode(filesAdded, forKey: .filesAdded)
+        try container.encode(filesUpdated, forKey: .filesUpdated)
+        try container.encode(filesUnchanged, forKey: .filesUnchanged)
+        try container.encode(filesSkipped, forKey: .filesSkipped)
+        try container.encode(filesFailed, forKey: .filesFailed)
+        try container.encode(vanished, forKey: .vanished)
+        try container.encode(documentsRemoved, forKey: .documentsRemoved)
     }
+}
+
+/// Issues that share a reason.
+public struct IssueGroup: Sendable, Equatable {
+    /// The shared reason.
+    public var reason: String
+    /// How many issues have it.
+    public var count: Int
+    /// The first few, in walk order.
+    public var examples: [FileIssue]
 }
 
 /// Where an indexing run is, for a progress bar.

@@ -7,6 +7,8 @@ import Ingest
 public enum IndexerError: LocalizedError, Equatable, Sendable {
     /// The database's chunks carry terms of another kind than this indexer makes, so new chunks would not match.
     case searchTermsMismatch(database: String, stored: String, current: String)
+    /// None of the paths given could be read (missing, or a folder that cannot be listed).
+    case nothingReadable(path: String, reason: String)
 
     /// One actionable line.
     public var errorDescription: String? {
@@ -14,6 +16,7 @@ public enum IndexerError: LocalizedError, Equatable, Sendable {
         case .searchTermsMismatch(let database, let stored, let current):
             "\(database) was built with search terms '\(stored)' but this askdocs makes '\(current)'; "
                 + "index into a new database"
+        case .nothingReadable(let path, let reason): "cannot read \(path): \(reason)"
         }
     }
 }
@@ -26,12 +29,15 @@ public struct IndexRequest: Sendable {
     public var include: [String]
     /// Exclude globs.
     public var exclude: [String]
+    /// Whether to remove the documents of files that were indexed from the folders given but no longer exist.
+    public var prune: Bool
 
     /// Creates a request.
-    public init(paths: [String], include: [String] = [], exclude: [String] = []) {
+    public init(paths: [String], include: [String] = [], exclude: [String] = [], prune: Bool = false) {
         self.paths = paths
         self.include = include
         self.exclude = exclude
+        self.prune = prune
     }
 }
 
@@ -75,9 +81,18 @@ public struct Indexer: Sendable {
         }
         let walker = FileWalker(include: request.include, exclude: request.exclude, excludedRealPaths: databaseFiles())
         let walk = walker.walk(request.paths)
+        if walk.failedRoots.count == request.paths.count, let first = walk.failedRoots.first {
+            throw IndexerError.nothingReadable(path: first.path, reason: first.reason)
+        }
         report.documentsSkipped = walk.skipped
         report.documentsFailed = walk.failed
-        report.filesSeen = walk.files.count
+        report.filesSeen = walk.entriesSeen
+        report.filesSkipped = walk.skipped.count
+        report.filesFailed = walk.failed.count
+        report.vanished = try vanishedSources(under: request.paths, walked: walk.files)
+        if request.prune, !report.vanished.isEmpty {
+            report.documentsRemoved = try removeSources(report.vanished)
+        }
         let bytesTotal = walk.files.reduce(Int64(0)) { $0 + $1.size }
         var bytesDone: Int64 = 0
         // Takes the counts as arguments: it also runs while `report` is being updated by `indexFile`.
@@ -181,18 +196,18 @@ public struct Indexer: Sendable {
             return .failed(FileIssue(path: file.path, reason: error.localizedDescription))
         }
         let contentHash = SHA256.hex(of: snapshot.data)
-        let previous = try store.sourceState(file.realPath)
+        let previous = try store.sourceState(file.documentPath)
         if let previous, previous.contentHash == contentHash {
             return .unchanged(documents: previous.documentCount, bytes: snapshot.size)
         }
         let result: ReadResult
         do {
-            result = try reader.read(snapshot.data, path: file.realPath)
+            result = try reader.read(snapshot.data, path: file.path)
         } catch let error as IngestError {
             let issue = FileIssue(path: file.path, reason: error.localizedDescription)
             // A file that became empty or binary no longer holds its old documents; one that fails to read keeps them.
             guard error.isSkip else { return .failed(issue) }
-            return .skipped(issue, bytes: snapshot.size, removing: previous == nil ? nil : file.realPath)
+            return .skipped(issue, bytes: snapshot.size, removing: previous == nil ? nil : file.documentPath)
         } catch {
             return .failed(FileIssue(path: file.path, reason: error.localizedDescription))
         }
@@ -227,11 +242,14 @@ public struct Indexer: Sendable {
         switch preparation {
         case .unchanged(let documents, let bytes):
             report.documentsUnchanged += documents
+            report.filesUnchanged += 1
             report.bytesRead += bytes
         case .failed(let issue):
             report.documentsFailed.append(issue)
+            report.filesFailed += 1
         case .skipped(var issue, let bytes, let removing):
             report.bytesRead += bytes
+            report.filesSkipped += 1
             if let removing, try store.deleteSource(removing) > 0 {
                 issue.reason += "; its earlier documents were removed from the index"
             }
@@ -253,13 +271,16 @@ public struct Indexer: Sendable {
                 report.chunksAdded += chunks
                 if prepared.previous == nil {
                     report.documentsAdded += prepared.result.documents.count
+                    report.filesAdded += 1
                 } else {
                     report.documentsUpdated += prepared.result.documents.count
+                    report.filesUpdated += 1
                 }
             } catch let error as DatabaseError where Self.affectsEveryFile(error) {
                 throw error
             } catch {
                 report.documentsFailed.append(FileIssue(path: file.path, reason: error.localizedDescription))
+                report.filesFailed += 1
             }
         }
     }
@@ -270,13 +291,13 @@ public struct Indexer: Sendable {
         let file = prepared.file
         let documents = prepared.result.documents
         return try store.write { writer in
-            try writer.deleteSource(file.realPath)
+            try writer.deleteSource(file.documentPath)
             var written = 0
             for (position, document) in documents.enumerated() {
                 let id = try writer.insertDocument(
                     NewDocument(
-                        key: document.identifier.map { "\(file.realPath)#\($0)" } ?? file.realPath,
-                        sourcePath: file.realPath, contentHash: prepared.contentHash, size: prepared.size,
+                        key: document.identifier.map { "\(file.documentPath)#\($0)" } ?? file.documentPath,
+                        sourcePath: file.documentPath, contentHash: prepared.contentHash, size: prepared.size,
                         modifiedAt: prepared.modifiedAt, format: document.format.rawValue, language: document.language,
                         script: document.script?.rawValue, title: document.title, url: document.url,
                         text: document.text))

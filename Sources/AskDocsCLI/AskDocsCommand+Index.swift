@@ -10,10 +10,23 @@ extension AskDocsCommand {
             abstract: "Read documents, split them into chunks and store them in the index.",
             discussion: """
                 Reads text (any common encoding), Markdown, HTML, JSON Lines ({"id","title","text","lang","url"} per \
-                line) and PDF (with pdftotext) from files and folders, nested. Files whose content did not change \
-                since the last run are skipped; changed files replace their documents. Each file is stored in one \
-                transaction, so an interrupted run leaves only whole documents. Failures are listed; the exit status \
-                is 0 when the run completes.
+                line), PDF (with pdftotext), DOCX, ODT and EPUB from files and folders, nested; a .gz file is \
+                decompressed and read by the format of its inner name (changelog.Debian.gz, README.md.gz).
+
+                In folders, without --glob, only documents are indexed: the extensions .txt .text .rst .adoc .org \
+                .md .markdown .html .htm .xhtml .jsonl .ndjson .pdf .docx .odt .epub; files without an extension \
+                (README, copyright; a version such as GPL-2.0 counts as none) when they are text; and conventional \
+                documentation names with any extension (README.Debian, NEWS.source). Other files (code, data, \
+                stylesheets such as searchindex.js or .css) are skipped unless a --glob names them; a file named \
+                on the command line is always read.
+
+                Files whose content did not change since the last run are skipped; changed files replace their \
+                documents. Documents are stored under the path they were reached by (a link is not resolved), and of \
+                two paths to one file the file's own is kept. Each file is stored in one transaction, so an \
+                interrupted run leaves only whole documents. Skipped and failed files are summarised by reason \
+                (--json lists every one); files indexed before from the given folders that no longer exist are \
+                reported, and --prune removes their documents, chunks and vectors. The exit status is 0 when the run \
+                completes, 1 when none of the paths can be read.
 
                 Chunks are measured and their BM25 terms made with the retriever's tokenizer (XLM-R pieces for \
                 multilingual-e5), then embedded into the vector index beside the database (<db name>.vectors/), \
@@ -45,6 +58,9 @@ extension AskDocsCommand {
         @Flag(help: "Do not embed chunks (BM25-only search).")
         var noEmbed = false
 
+        @Flag(help: "Remove the documents of files indexed before from the given folders that no longer exist.")
+        var prune = false
+
         @OptionGroup var output: JSONOutputOption
 
         func validate() throws {
@@ -58,7 +74,8 @@ extension AskDocsCommand {
             let configuration = try config.resolve(ConfigurationOverrides(databasePath: database.db))
             let db = configuration.databasePath
             let request = IndexPipelineRequest(
-                database: db, files: IndexRequest(paths: paths, include: globs, exclude: exclude),
+                database: db,
+                files: IndexRequest(paths: paths, include: globs, exclude: exclude, prune: prune),
                 retriever: retriever.retriever, embed: !noEmbed, defaultRetriever: configuration.retrieverModel)
             let progress = TerminalProgress.start()
             defer { progress?.finish() }
@@ -100,19 +117,44 @@ extension AskDocsCommand {
             return String(decoding: data, as: UTF8.self)
         }
 
-        /// The human summary: one line of counts, then one line per skipped, failed or repaired file.
+        /// The human summary: one line of file counts (they add up to the files seen), then one line per reason for
+        /// skipped, failed or repaired files with a count and a few examples, then the files that vanished.
         static func summary(_ report: IndexReport, database: String) -> String {
+            let documents = report.documentsAdded + report.documentsUpdated + report.documentsUnchanged
             var lines = [
                 String(
                     format: "Indexed %d file%@ into %@ in %.1f s: %d added, %d updated, %d unchanged, %d skipped, "
-                        + "%d failed; %d chunks.",
-                    report.filesSeen, report.filesSeen == 1 ? "" : "s", database, report.seconds,
-                    report.documentsAdded, report.documentsUpdated, report.documentsUnchanged,
-                    report.documentsSkipped.count, report.documentsFailed.count, report.chunksAdded)
+                        + "%d failed; %d document%@ stored or kept, %d chunks added.",
+                    report.filesSeen, report.filesSeen == 1 ? "" : "s", database, report.seconds, report.filesAdded,
+                    report.filesUpdated, report.filesUnchanged, report.filesSkipped, report.filesFailed, documents,
+                    documents == 1 ? "" : "s", report.chunksAdded)
             ]
-            lines += report.documentsSkipped.map { "  skipped \($0.path): \($0.reason)" }
-            lines += report.documentsFailed.map { "  failed  \($0.path): \($0.reason)" }
-            lines += report.warnings.map { "  warning \($0.path): \($0.reason)" }
+            for (label, issues) in [
+                ("skipped", report.documentsSkipped), ("failed", report.documentsFailed), ("warning", report.warnings),
+            ] {
+                for group in IndexReport.grouped(issues) {
+                    let examples = group.examples.map(\.path).joined(separator: ", ")
+                    let more = group.count > group.examples.count ? ", …" : ""
+                    lines.append("  \(label) \(group.count): \(group.reason) (\(examples)\(more))")
+                }
+            }
+            if !report.vanished.isEmpty {
+                let examples = report.vanished.prefix(3).joined(separator: ", ")
+                let more = report.vanished.count > 3 ? ", …" : ""
+                let count = report.vanished.count
+                if report.documentsRemoved > 0 {
+                    lines.append(
+                        "  removed \(count): no longer exist; their \(report.documentsRemoved) documents were removed "
+                            + "(\(examples)\(more))")
+                } else {
+                    lines.append(
+                        "  vanished \(count): indexed before, no longer exist (\(examples)\(more)); "
+                            + "run the same index command with --prune to remove them")
+                }
+            }
+            if report.documentsSkipped.count + report.documentsFailed.count + report.warnings.count > 0 {
+                lines.append("  (--json lists every file)")
+            }
             return lines.joined(separator: "\n")
         }
     }

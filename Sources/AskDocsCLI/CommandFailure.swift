@@ -60,7 +60,7 @@ struct CommandFailure: Error, CustomStringConvertible {
             return "; pass --retriever \(built), or index again into a new --db with --retriever \(requested)"
         case PipelineError.unreadableVectorIndex, VectorIndexError.missing, VectorIndexError.corrupt:
             return " (`askdocs check --repair` rebuilds it)"
-        case is IndexerError, DocumentStoreError.schemaTooNew:
+        case IndexerError.searchTermsMismatch, DocumentStoreError.schemaTooNew:
             return " (--db PATH)"
         case RetrievalError.unknownPrompt:
             return " with --prompt TEXT"

@@ -94,13 +94,12 @@ struct SearchFilterOptions: ParsableArguments {
             modifiedAfter: modifiedAfter.flatMap(Self.date))
     }
 
-    /// A path prefix as stored paths are written: absolute, with symbolic links resolved where it exists.
+    /// A path prefix as stored paths are written: absolute, `.` and `..` removed, links not resolved (documents are
+    /// stored under the path they were indexed by).
     static func absolutePrefix(_ prefix: String) -> String {
-        let absolute = prefix.hasPrefix("/") ? prefix : FileManager.default.currentDirectoryPath + "/" + prefix
-        let standardized = (absolute as NSString).standardizingPath
-        let resolved = URL(fileURLWithPath: standardized).resolvingSymlinksInPath().path
-        let keepSlash = prefix.hasSuffix("/") && !resolved.hasSuffix("/")
-        return keepSlash ? resolved + "/" : resolved
+        let absolute = FileWalker.absolutePath(prefix)
+        let keepSlash = prefix.hasSuffix("/") && !absolute.hasSuffix("/")
+        return keepSlash ? absolute + "/" : absolute
     }
 
     /// `YYYY-MM-DD` (midnight UTC) or a full ISO 8601 date and time.

@@ -1,31 +1,5 @@
 import Foundation
 
-/// The reader a file goes through, chosen by its extension.
-public enum DocumentFormat: String, Sendable, CaseIterable, Equatable {
-    /// Plain text in any detected encoding.
-    case text
-    /// Markdown.
-    case markdown
-    /// HTML or XHTML.
-    case html
-    /// JSON Lines: one document per line.
-    case jsonLines = "jsonl"
-    /// PDF through `pdftotext`.
-    case pdf
-
-    /// The format for a file name: `.md`/`.markdown`, `.html`/`.htm`/`.xhtml`, `.jsonl`/`.ndjson`, `.pdf`;
-    /// anything else is read as plain text (and skipped if it turns out to be binary).
-    public init(path: String) {
-        switch (path as NSString).pathExtension.lowercased() {
-        case "md", "markdown", "mdown", "mkd": self = .markdown
-        case "html", "htm", "xhtml": self = .html
-        case "jsonl", "ndjson": self = .jsonLines
-        case "pdf": self = .pdf
-        default: self = .text
-        }
-    }
-}
-
 /// One document read from a file (a JSON Lines file yields several).
 public struct IngestedDocument: Sendable, Equatable {
     /// The record id inside a multi-document file (JSON Lines `id`); nil for a whole-file document.
@@ -78,6 +52,12 @@ public enum IngestError: LocalizedError, Equatable, Sendable {
     case pdftotextFailed(status: Int32, message: String)
     /// Every line of a JSON Lines file was bad.
     case noValidRecords(firstProblem: String)
+    /// A gzip stream that is damaged or truncated.
+    case damagedCompression(String)
+    /// A compressed file or archive part that expands past the bound.
+    case decompressedTooLarge(limit: Int)
+    /// A DOCX, ODT or EPUB whose ZIP archive or XML parts cannot be read.
+    case damagedArchive(String)
 
     /// One actionable line.
     public var errorDescription: String? {
@@ -87,6 +67,10 @@ public enum IngestError: LocalizedError, Equatable, Sendable {
         case .pdftotextMissing: "PDF needs pdftotext, which is not installed (apt install poppler-utils)"
         case .pdftotextFailed(let status, let message): "pdftotext failed with status \(status): \(message)"
         case .noValidRecords(let first): "no valid JSON Lines record (\(first))"
+        case .damagedCompression(let reason): "damaged gzip file: \(reason)"
+        case .decompressedTooLarge(let limit):
+            "expands past \(limit >> 20) MB when decompressed (a compression bomb?); not read"
+        case .damagedArchive(let reason): reason
         }
     }
 
@@ -94,7 +78,7 @@ public enum IngestError: LocalizedError, Equatable, Sendable {
     public var isSkip: Bool {
         switch self {
         case .binary, .noText, .pdftotextMissing: true
-        case .pdftotextFailed, .noValidRecords: false
+        case .pdftotextFailed, .noValidRecords, .damagedCompression, .decompressedTooLarge, .damagedArchive: false
         }
     }
 }
@@ -104,18 +88,35 @@ public struct DocumentReader: Sendable {
     /// Path of `pdftotext`, or nil when it is not installed.
     public var pdftotextPath: String?
 
+    /// Bytes a compressed file or a DOCX/ODT/EPUB may expand to; past it the file is not read.
+    public var decompressedLimit: Int
+
     /// A reader that finds `pdftotext` on `PATH`.
-    public init(pdftotextPath: String? = DocumentReader.findExecutable("pdftotext")) {
+    public init(
+        pdftotextPath: String? = DocumentReader.findExecutable("pdftotext"), decompressedLimit: Int = 256 << 20
+    ) {
         self.pdftotextPath = pdftotextPath
+        self.decompressedLimit = decompressedLimit
     }
 
-    /// Reads `data`, the contents of the file at `path` (PDFs are read again from `path` by `pdftotext`).
+    /// Reads `data`, the contents of the file at `path` (whose name picks the format; a `.gz` file is decompressed
+    /// and read by the format of its inner name). Only `data` is read, never the file again, so what is stored is
+    /// exactly the bytes that were hashed.
     public func read(_ data: Data, path: String, format: DocumentFormat? = nil) throws -> ReadResult {
+        var data = data
+        if DocumentFormat.isCompressed(path) {
+            data = try GzipDecoder.decompress(data, limit: decompressedLimit)
+        }
         let format = format ?? DocumentFormat(path: path)
         switch format {
         case .pdf:
-            let text = try PDFReader.text(ofFileAt: path, pdftotext: pdftotextPath)
+            let text = try PDFReader.text(of: data, pdftotext: pdftotextPath)
             return try single(IngestedDocument(text: text, format: .pdf), warnings: [])
+        case .docx, .odt, .epub:
+            let office = try OfficeReader.read(data, format: format, limit: decompressedLimit)
+            return try single(
+                IngestedDocument(title: office.title, text: office.text, language: office.language, format: format),
+                warnings: [])
         case .jsonLines:
             let result = JSONLinesReader.read(data)
             if result.documents.isEmpty {
@@ -135,10 +136,13 @@ public struct DocumentReader: Sendable {
             case .html:
                 let html = HTMLReader.read(decoded.text)
                 return try single(
-                    IngestedDocument(title: html.title, text: html.text, language: html.language, format: .html),
+                    IngestedDocument(
+                        title: html.title, text: Boilerplate.removingNavigation(html.text), language: html.language,
+                        format: .html),
                     warnings: decoded.warnings)
             default:
-                return try single(IngestedDocument(text: decoded.text, format: .text), warnings: decoded.warnings)
+                let text = Boilerplate.removingSeparators(decoded.text)
+                return try single(IngestedDocument(text: text, format: .text), warnings: decoded.warnings)
             }
         }
     }

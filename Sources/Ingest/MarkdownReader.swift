@@ -4,19 +4,31 @@ import Foundation
 ///
 /// Removes heading markers (ATX `#` and setext underlines), emphasis markers, inline-code backticks, list and quote
 /// markers, link and image syntax (keeping the link text and image alt text), reference definitions and raw HTML
-/// tags; code fences are removed but the code inside is kept as text. The title is the first heading.
+/// tags; HTML comments (`<!-- … -->`, also over several lines) are removed with their content; code fences are
+/// removed but the code inside is kept as text. The title is the first heading.
 public enum MarkdownReader {
     /// The text and title of a Markdown document.
     public static func read(_ markdown: String) -> (text: String, title: String?) {
         var output: [Substring] = []
         var title: String?
         var fence: Substring?
+        var inComment = false
         let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false)
         var index = 0
         while index < lines.count {
             var line = lines[index]
             if line.hasSuffix("\r") { line = line.dropLast() }
             index += 1
+            if fence == nil, inComment || line.contains("<!--") {
+                let (kept, open) = Self.removingComments(line, inComment: inComment)
+                inComment = open
+                // A line that held only a comment stays as an empty line, so the paragraphs around it stay apart.
+                if kept.allSatisfy(\.isWhitespace) {
+                    output.append("")
+                    continue
+                }
+                line = kept
+            }
             let trimmed = line.drop { $0 == " " }
             if let open = fence {
                 if trimmed.hasPrefix(open) && trimmed.allSatisfy({ $0 == open.first }) {
@@ -54,6 +66,24 @@ public enum MarkdownReader {
             output.append(Substring(inline(stripBlockMarkers(line))))
         }
         return (output.joined(separator: "\n"), title)
+    }
+
+    /// `line` without HTML comments, and whether a comment is still open at its end.
+    static func removingComments(_ line: Substring, inComment: Bool) -> (Substring, Bool) {
+        var rest = line
+        var kept = ""
+        var open = inComment
+        while true {
+            if open {
+                guard let close = rest.range(of: "-->") else { return (Substring(kept), true) }
+                rest = rest[close.upperBound...]
+                open = false
+            }
+            guard let start = rest.range(of: "<!--") else { return (Substring(kept + rest), false) }
+            kept += rest[..<start.lowerBound]
+            rest = rest[start.upperBound...]
+            open = true
+        }
     }
 
     static func isSetextUnderline(_ line: Substring) -> Bool {

@@ -143,7 +143,7 @@ struct IndexCommandTests {
         try workspace.write("docs/secret.txt", "Not readable.")
         try workspace.write("docs/locked/inside.txt", "Not listable.")
         try Data([0x7F, 0x45, 0x4C, 0x46, 0, 0, 0, 0]).write(
-            to: URL(fileURLWithPath: workspace.path("docs/program.bin")))
+            to: URL(fileURLWithPath: workspace.path("docs/program")))
         #expect(chmod(workspace.path("docs/secret.txt"), 0) == 0)
         #expect(chmod(workspace.path("docs/locked"), 0) == 0)
         // Root reads anything through CAP_DAC_OVERRIDE; setpriv drops it (and CAP_DAC_READ_SEARCH) for the command.

@@ -9,6 +9,11 @@ enum IngestFixtures {
         packageRoot.appendingPathComponent("corpora/sample/\(name)").path
     }
 
+    /// A committed fixture of this suite (Tests/IngestTests/Fixtures).
+    static func fixturePath(_ name: String) -> String {
+        packageRoot.appendingPathComponent("Tests/IngestTests/Fixtures/\(name)").path
+    }
+
     static func sample(_ name: String) throws -> String {
         try String(contentsOfFile: samplePath(name), encoding: .utf8)
     }
