@@ -33,23 +33,10 @@ extension AskDocsCommand {
         var questions: String?
 
         @Option(
-            help: ArgumentHelp(
-                "Passages (chunks) retrieved and read (default: ask.passages in askdocs.toml, else "
-                    + "\(Configuration.default.passages))."))
-        var passages: Int?
-
-        @Option(
             help: "Answers to show (default: ask.answers in askdocs.toml, else \(Configuration.default.answers)).")
         var answers: Int?
 
-        @Option(help: "Retrieval: dense, bm25 or hybrid (default: ask.mode in askdocs.toml, else hybrid).")
-        var mode: SearchMode?
-
-        @Option(
-            help: ArgumentHelp(
-                "The reader: a model folder or a Hugging Face id in the local cache (default: reader in "
-                    + "askdocs.toml, else \(Configuration.default.readerModel))."))
-        var reader: String?
+        @OptionGroup var reading: AskReadingOptions
 
         @Option(
             help: "The retriever (default: the one the database was built with, else retriever in askdocs.toml).")
@@ -76,7 +63,6 @@ extension AskDocsCommand {
 
         func validate() throws {
             if question != nil && questions != nil { throw ValidationError("give a question or --questions, not both") }
-            if let passages, passages <= 0 { throw ValidationError("--passages must be positive") }
             if let answers, answers <= 0 { throw ValidationError("--answers must be positive") }
             if let noAnswerBoost, !noAnswerBoost.isFinite {
                 throw ValidationError("--no-answer-boost must be a finite number")
@@ -91,7 +77,8 @@ extension AskDocsCommand {
             }
             let configuration = try config.resolve(
                 ConfigurationOverrides(
-                    databasePath: database.db, readerModel: reader, passages: passages, answers: answers, mode: mode,
+                    databasePath: database.db, readerModel: reading.reader, passages: reading.passages,
+                    answers: answers, mode: reading.mode,
                     noAnswerBoost: noAnswerBoost))
             let asker = try CommandFailure.reporting {
                 try Asker.open(

@@ -27,20 +27,7 @@ extension AskDocsCommand.Eval {
         @Option(help: "Articles to ask, by position from 0: A..B (inclusive) or A.")
         var articles: String?
 
-        @Option(
-            help: ArgumentHelp(
-                "Passages read per question (default: ask.passages in askdocs.toml, else "
-                    + "\(Configuration.default.passages))."))
-        var passages: Int?
-
-        @Option(help: "Retrieval: dense, bm25 or hybrid (default: ask.mode in askdocs.toml, else hybrid).")
-        var mode: SearchMode?
-
-        @Option(
-            help: ArgumentHelp(
-                "The reader: a model folder or a Hugging Face id in the local cache (default: reader in "
-                    + "askdocs.toml, else \(Configuration.default.readerModel))."))
-        var reader: String?
+        @OptionGroup var reading: AskReadingOptions
 
         @Option(
             help: "The retriever (default: retriever in askdocs.toml, else \(Configuration.default.retrieverModel)).")
@@ -67,7 +54,6 @@ extension AskDocsCommand.Eval {
         var json = false
 
         func validate() throws {
-            if let passages, passages <= 0 { throw ValidationError("--passages must be positive") }
             if let neighbours, neighbours != "none", (Int(neighbours) ?? -1) < 0 {
                 throw ValidationError("--neighbours: expected a count from 0, or none")
             }
@@ -108,7 +94,9 @@ extension AskDocsCommand.Eval {
             let normalizer =
                 try lang.map { SQuADNormalizer(.mlqa(try SQuADNormalizer.Language($0))) } ?? SQuADNormalizer()
             let configuration = try config.resolve(
-                ConfigurationOverrides(readerModel: reader, retrieverModel: retriever, passages: passages, mode: mode))
+                ConfigurationOverrides(
+                    readerModel: reading.reader, retrieverModel: retriever, passages: reading.passages,
+                    mode: reading.mode))
             let model = try CommandFailure.reporting { try RetrieverModel.load(configuration.retrieverModel) }
             let evaluator = AskEvaluator(
                 reader: try Asker.loadReader(configuration.readerModel), retriever: model,

@@ -111,3 +111,25 @@ struct SearchFilterOptions: ParsableArguments {
         return day.date(from: text)
     }
 }
+
+/// `--passages`, `--mode` and `--reader`: how `ask` and `eval ask` retrieve and read, each defaulting to askdocs.toml.
+struct AskReadingOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Passages (chunks) retrieved and read per question (default: ask.passages in askdocs.toml, else "
+                + "\(Configuration.default.passages))."))
+    var passages: Int?
+
+    @Option(help: "Retrieval: dense, bm25 or hybrid (default: ask.mode in askdocs.toml, else hybrid).")
+    var mode: SearchMode?
+
+    @Option(
+        help: ArgumentHelp(
+            "The reader: a model folder or a Hugging Face id in the local cache (default: reader in "
+                + "askdocs.toml, else \(Configuration.default.readerModel))."))
+    var reader: String?
+
+    func validate() throws {
+        if let passages, passages <= 0 { throw ValidationError("--passages must be positive") }
+    }
+}
