@@ -95,6 +95,20 @@ public struct Asker: Sendable {
             }
         }
         let embedSeconds = (clock.now - embedStart).seconds
+        // One read transaction from the search to the answer's sentence: every chunk and text read comes from the
+        // generation the search used, whatever a reindex publishes meanwhile.
+        return try searcher.store.snapshot {
+            try answer(
+                question, search: search, request: request,
+                embedSeconds: embedSeconds)
+        }
+    }
+
+    /// `ask` after the question is embedded, inside one read transaction.
+    private func answer(
+        _ question: String, search: SearchRequest, request: AskRequest, embedSeconds: Double
+    ) throws -> AskResponse {
+        let clock = ContinuousClock()
         let searchStart = clock.now
         let results: [SearchResult]
         do {

@@ -16,6 +16,8 @@ public struct SourceFile: Sendable, Equatable {
     public var realPath: String
     /// Size in bytes when found.
     public var size: Int64
+    /// Modification time when found (nil: not known, so the file is read to tell whether it changed).
+    public var modifiedAt: Date? = nil
 
     /// The absolute path the user reached the file by (links not resolved, `.` and `..` removed): the document key,
     /// so a folder's documents stay under that folder even when some are links to files elsewhere.
@@ -206,7 +208,10 @@ public struct FileWalker: Sendable {
             state.result.skipped.append(FileIssue(path: path, reason: Self.notADocument))
             return
         }
-        let file = SourceFile(path: path, realPath: real, size: Int64(info.st_size))
+        let file = SourceFile(
+            path: path, realPath: real, size: Int64(info.st_size),
+            modifiedAt: Date(
+                timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9))
         guard let index = state.fileIndex[real] else {
             state.fileIndex[real] = state.result.files.count
             state.result.files.append(file)

@@ -20,15 +20,34 @@ extension IndexCheck {
     public func repair(
         with retriever: RetrieverModel, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) throws -> VectorSyncReport {
-        if location.exists,
-            (try? VectorIndex.open(at: location, expecting: VectorIndex.readManifest(at: location).model)) == nil
-        {
-            try? FileManager.default.removeItem(at: location.directory)
-        }
+        let lock = try IndexLock.acquire(database: store.path)
+        defer { lock.release() }
         do {
-            return try VectorSync(store: store, retriever: retriever, location: location).run(progress: progress)
+            if !publishedIndexIsReadable() {
+                // Derived data: start over with an empty index, published with the vectors embedded again.
+                try store.removeSetting(PublishedGeneration.manifestSetting)
+                try? FileManager.default.removeItem(at: location.directory)
+            }
+            let report = try VectorSync(store: store, retriever: retriever, location: location).run(progress: progress)
+            if let manifest = try PublishedGeneration.vectorManifest(of: store, at: location) {
+                try VectorIndex.writeManifest(manifest, to: location, keeping: [manifest])
+            }
+            return report
+        } catch let error as PipelineError {
+            throw error
         } catch {
             throw PipelineError.embeddingStopped(reason: error.localizedDescription)
+        }
+    }
+
+    /// Whether the published vector index (if any) opens.
+    func publishedIndexIsReadable() -> Bool {
+        do {
+            guard let manifest = try PublishedGeneration.vectorManifest(of: store, at: location) else { return true }
+            _ = try VectorIndex.open(at: location, manifest: manifest, expecting: manifest.model)
+            return true
+        } catch {
+            return false
         }
     }
 

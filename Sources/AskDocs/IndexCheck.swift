@@ -29,8 +29,10 @@ public struct IndexProblem: Sendable, Equatable, Encodable, CustomStringConverti
     enum CodingKeys: String, CodingKey { case kind, chunkIDs = "chunk_ids", message }
 }
 
-/// Compares a database with the vector index beside it. Needs no model: the index is opened with the model its
-/// manifest names; `expectedModel`, when given, must match it.
+/// Compares a database with the vector index generation it publishes: SQLite's integrity check, the documents'
+/// chunks, the published manifest against its files (and the `manifest.json` mirror), and exactly one vector per
+/// chunk. Needs no model: the index is opened with the model its manifest names; `expectedModel`, when given, must
+/// match it.
 public struct IndexCheck: Sendable {
     /// The database.
     public var store: DocumentStore
@@ -53,8 +55,18 @@ public struct IndexCheck: Sendable {
         var problems = try store.integrityProblems().map {
             IndexProblem(kind: .database, chunkIDs: [], message: "database: \($0.description)")
         }
+        problems += try store.sqliteIntegrityProblems().map {
+            IndexProblem(kind: .database, chunkIDs: [], message: "database: SQLite integrity check: \($0)")
+        }
         let live = try store.chunkIDs(matching: .none)
-        guard location.exists else {
+        let published: VectorIndexManifest?
+        do {
+            published = try PublishedGeneration.vectorManifest(of: store, at: location)
+        } catch {
+            problems.append(IndexProblem(kind: .manifest, chunkIDs: [], message: error.localizedDescription))
+            return problems
+        }
+        guard let published else {
             // A BM25-only index has no vectors by choice; only an index meant to have them misses its folder.
             if !live.isEmpty, try vectorState() == .dense {
                 problems.append(
@@ -67,17 +79,25 @@ public struct IndexCheck: Sendable {
         }
         let index: VectorIndex
         do {
-            let manifest = try VectorIndex.readManifest(at: location)
-            if let expectedModel, !manifest.model.isCompatible(with: expectedModel) {
+            if let expectedModel, !published.model.isCompatible(with: expectedModel) {
                 problems.append(
                     IndexProblem(
                         kind: .manifest, chunkIDs: [],
-                        message: "vector index was built with \(manifest.model), not \(expectedModel)"))
+                        message: "vector index was built with \(published.model), not \(expectedModel)"))
             }
-            index = try VectorIndex.open(at: location, expecting: manifest.model)
+            index = try VectorIndex.open(at: location, manifest: published, expecting: published.model)
         } catch {
             problems.append(IndexProblem(kind: .manifest, chunkIDs: [], message: error.localizedDescription))
             return problems
+        }
+        if try PublishedGeneration.read(from: store) != nil,
+            (try? VectorIndex.readManifest(at: location)) != published
+        {
+            problems.append(
+                IndexProblem(
+                    kind: .manifest, chunkIDs: [],
+                    message: "\(location.manifestURL.path) does not describe the generation the database publishes "
+                        + "(a run stopped right after publishing)"))
         }
         let indexed = Set(index.chunkIDs)
         let valid = try VectorSync.validVectorIDs(indexed: indexed, store: store)

@@ -8,18 +8,34 @@ import Retrieval
 public struct IndexPipelineRequest: Sendable {
     /// The database file (created with its folder when absent).
     public var database: String
-    /// Which files.
-    public var files: IndexRequest
+    /// Which files: one request per set of globs (the roots `reindex` finds recorded may have several).
+    public var files: [IndexRequest]
     /// The retriever named by the user (nil: the one the database records, else the default unless `embed` is off).
     public var retriever: String?
     /// Whether to embed chunks into the vector index (false: a BM25-only index).
     public var embed: Bool
     /// The retriever when neither the request nor the database names one (the configured one).
     public var defaultRetriever: String
+    /// Chunks stored between published checkpoints (each embeds them and publishes a generation).
+    public var checkpointChunks = IndexPublisher.defaultCheckpointChunks
+    /// Seconds between published checkpoints at most.
+    public var checkpointSeconds = 300.0
+    /// Whether the run replaces an index built with another retriever: every file is read and embedded again and
+    /// the old vectors are dropped, in one batch published at the end (readers keep the old index until then).
+    public var rebuild = false
 
     /// Creates a request.
     public init(
         database: String, files: IndexRequest, retriever: String? = nil, embed: Bool = true,
+        defaultRetriever: String = Configuration.default.retrieverModel
+    ) {
+        self.init(
+            database: database, files: [files], retriever: retriever, embed: embed, defaultRetriever: defaultRetriever)
+    }
+
+    /// Creates a request over several sets of files.
+    public init(
+        database: String, files: [IndexRequest], retriever: String? = nil, embed: Bool = true,
         defaultRetriever: String = Configuration.default.retrieverModel
     ) {
         self.database = database
@@ -40,6 +56,11 @@ public struct IndexPipelineReport: Sendable, Equatable {
     public var retriever: String?
     /// The vector index folder beside the database.
     public var vectorIndex: VectorIndexLocation
+    /// The generation published at the end (nil: none, the run changed nothing in a database written before
+    /// generations).
+    public var generation: Int?
+    /// Generations this run published (checkpoints included).
+    public var publishes = 0
 }
 
 /// Where an index pipeline run is.
@@ -48,6 +69,8 @@ public enum IndexPipelineProgress: Sendable, Equatable {
     case storing(IndexProgress)
     /// Embedding chunks: `done` of `total` chunks.
     case embedding(done: Int, total: Int)
+    /// A generation was published: readers see everything stored so far.
+    case published(generation: Int, chunks: Int, vectors: Int?)
 }
 
 /// The whole `index` pipeline: choose the retriever, refuse one the existing vector index was not built with
@@ -65,65 +88,141 @@ public struct IndexPipeline: Sendable {
         self.cache = cache
     }
 
+    /// Test hook: runs at each phase of every publish.
+    package var onPhase: (@Sendable (PublishPhase) -> Void)?
+
     /// Runs it; errors are `PipelineError`s, or the store's when the database itself cannot be used.
     ///
     /// Everything that can be refused is refused before the database is created or written: a retriever that
     /// cannot be loaded, one the vector index was not built with, and a change of the index's vector state (adding
-    /// chunks without vectors to an index that has them, or with vectors to a BM25-only one).
+    /// chunks without vectors to an index that has them, or with vectors to a BM25-only one). The run holds the
+    /// database's `IndexLock`, and stores, embeds and publishes in checkpoints (`IndexPublisher`): a killed run
+    /// keeps every published checkpoint and readers only ever see published ones.
     public func run(progress: (IndexPipelineProgress) -> Void = { _ in }) throws -> IndexPipelineReport {
         // Before the database is created: a run that can read nothing must not leave an empty index behind.
-        if let problem = FileWalker.unreadableRoots(request.files.paths) {
-            throw IndexerError.nothingReadable(path: problem.path, reason: problem.reason)
+        for files in request.files {
+            if let problem = FileWalker.unreadableRoots(files.paths) {
+                throw IndexerError.nothingReadable(path: problem.path, reason: problem.reason)
+            }
         }
         let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: request.database))
         let isNew = !FileManager.default.fileExists(atPath: request.database)
+        let lock = try IndexLock.acquire(database: request.database)
+        defer { lock.release() }
+        do {
+            return try run(location: location, isNew: isNew, progress: progress)
+        } catch {
+            // A first run that failed leaves nothing behind, its lock file neither.
+            if isNew && !FileManager.default.fileExists(atPath: request.database) {
+                try? FileManager.default.removeItem(atPath: lock.path)
+            }
+            throw error
+        }
+    }
+
+    private func run(
+        location: VectorIndexLocation, isNew: Bool, progress: (IndexPipelineProgress) -> Void
+    ) throws -> IndexPipelineReport {
         // A new database is created only once its retriever loaded: a failed first run leaves nothing behind.
         let existing = try isNew ? nil : DocumentStore.open(path: request.database)
         let stored = try existing?.setting(RetrieverModel.setting)
         let name = request.retriever ?? stored ?? (request.embed ? request.defaultRetriever : nil)
         if let existing { try Self.refuseStateChange(of: existing, at: location, embedding: request.embed) }
         let model = try name.map { name throws(PipelineError) in try RetrieverModel.load(name, cache: cache) }
-        if let model, request.embed { try Self.refuseOtherModel(model, at: location) }
+        if let model, let existing, request.embed, !request.rebuild {
+            try Self.refuseOtherModel(model, store: existing, at: location)
+        }
         let store = try existing ?? DocumentStore.open(path: request.database)
         var indexer = Indexer(store: store)
         if let model {
             indexer.chunker = Chunker(counter: model.tokenCounter)
             // An index made with word terms keeps them (a converted BM25-only index): queries are made the same way.
             let terms = try store.setting(Indexer.termsSetting)
-            if terms != WordTermizer().identifier { indexer.termizer = model.termizer }
+            if terms != WordTermizer().identifier && !request.rebuild { indexer.termizer = model.termizer }
+            if request.rebuild && terms != WordTermizer().identifier { indexer.termizer = model.termizer }
         }
         if try isNew || store.counts().chunks == 0 {
             try (request.embed ? VectorState.dense : .none).record(in: store)
         }
-        var report = IndexPipelineReport(documents: IndexReport(), retriever: stored, vectorIndex: location)
+        let publisher: IndexPublisher
         do {
-            report.documents = try indexer.run(request.files) { progress(.storing($0)) }
-        } catch let error as IndexerError {
+            publisher = try IndexPublisher(
+                store: store, location: location, retriever: request.embed ? model : nil, embedding: request.embed,
+                replacing: request.rebuild)
+        } catch let error as PipelineError {
             throw error
         } catch {
-            throw PipelineError.indexingStopped(reason: error.localizedDescription)
+            throw PipelineError.unreadableVectorIndex(reason: error.localizedDescription)
         }
-        if report.documents.documentsRemoved > 0, !request.embed, location.exists {
-            do {
-                report.vectors = try Self.removeStaleVectors(store: store, location: location)
-            } catch {
-                throw PipelineError.embeddingStopped(reason: error.localizedDescription)
-            }
+        publisher.checkpointChunks = request.checkpointChunks
+        publisher.onPhase = onPhase
+        var report = IndexPipelineReport(documents: IndexReport(), retriever: stored, vectorIndex: location)
+        func embedding(_ done: Int, _ total: Int) { progress(.embedding(done: done, total: total)) }
+        var announced = publisher.published?.number
+        func announce() throws {
+            guard let generation = publisher.published, generation.number != announced else { return }
+            announced = generation.number
+            progress(
+                .published(
+                    generation: generation.number, chunks: try store.counts().chunks,
+                    vectors: publisher.index?.count))
         }
-        guard let model else { return report }
-        if request.embed || stored == nil {
-            try store.setSetting(RetrieverModel.setting, to: model.reference)
-            report.retriever = model.reference
-        }
-        guard request.embed else { return report }
+        try publisher.begin()
         do {
-            report.vectors = try VectorSync(store: store, retriever: model, location: location).run { done, total in
-                progress(.embedding(done: done, total: total))
+            if request.rebuild {
+                // The search terms and the retriever change with the chunks, in the same batch.
+                try store.setSetting(Indexer.termsSetting, to: indexer.termizer.identifier)
             }
+            var lastCheckpoint = (chunks: 0, time: Date())
+            var chunksBefore = 0
+            for files in request.files {
+                var files = files
+                files.force = files.force || request.rebuild
+                let part = try indexer.run(files, progress: { progress(.storing($0)) }) { sofar in
+                    let chunks = chunksBefore + sofar.chunksAdded
+                    // A rebuild publishes once, at the end: a checkpoint would mix two retrievers' vectors.
+                    guard !request.rebuild,
+                        chunks - lastCheckpoint.chunks >= request.checkpointChunks
+                            || Date().timeIntervalSince(lastCheckpoint.time) >= request.checkpointSeconds
+                    else { return }
+                    try Self.publishing { try publisher.publish(continuing: true, progress: embedding) }
+                    try announce()
+                    lastCheckpoint = (chunks, Date())
+                }
+                chunksBefore += part.chunksAdded
+                report.documents.absorb(part)
+            }
+            try IndexRoots.record(request.files, in: store)
+            if let model, request.embed || stored == nil {
+                try store.setSetting(RetrieverModel.setting, to: model.reference)
+                report.retriever = model.reference
+            }
+            if request.rebuild { try store.setSetting(VectorState.setting, to: VectorState.dense.rawValue) }
+            try Self.publishing { try publisher.publish(continuing: false, progress: embedding) }
+            try announce()
+        } catch {
+            store.rollbackBatch()
+            switch error {
+            case let error as IndexerError: throw error
+            case let error as PipelineError: throw error
+            default: throw PipelineError.indexingStopped(reason: error.localizedDescription)
+            }
+        }
+        if publisher.index != nil { report.vectors = publisher.report }
+        report.generation = publisher.published?.number
+        report.publishes = publisher.publishes
+        return report
+    }
+
+    /// Runs a publish, its failures as `PipelineError.embeddingStopped`.
+    static func publishing(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as PipelineError {
+            throw error
         } catch {
             throw PipelineError.embeddingStopped(reason: error.localizedDescription)
         }
-        return report
     }
 
     /// Throws when storing chunks with (`embedding`) or without vectors would change what the index in `store`
@@ -147,30 +246,15 @@ public struct IndexPipeline: Sendable {
         if state == .none && embedding { throw .notEmbedding(database: store.path) }
     }
 
-    /// Removes the vectors whose chunk is gone (documents pruned in a run that embeds nothing), without the model:
-    /// the index is opened as its manifest describes it and saved atomically.
-    static func removeStaleVectors(store: DocumentStore, location: VectorIndexLocation) throws -> VectorSyncReport {
-        let start = Date()
-        let manifest = try VectorIndex.readManifest(at: location)
-        let index = try VectorIndex.open(at: location, expecting: manifest.model, dimension: manifest.dimension)
-        let stale = Set(index.chunkIDs).subtracting(try store.chunkIDs(matching: .none))
-        var report = VectorSyncReport()
-        if !stale.isEmpty {
-            report.vectorsRemoved = try index.remove(ids: stale)
-            try index.save(to: location)
-        }
-        report.vectorCount = index.count
-        report.seconds = Date().timeIntervalSince(start)
-        return report
-    }
-
-    /// Throws when the vector index at `location` was built with another model: new chunks could not be embedded
-    /// into it.
-    static func refuseOtherModel(_ model: RetrieverModel, at location: VectorIndexLocation) throws(PipelineError) {
-        guard location.exists else { return }
+    /// Throws when the published vector index of `store` was built with another model: new chunks could not be
+    /// embedded into it.
+    static func refuseOtherModel(
+        _ model: RetrieverModel, store: DocumentStore, at location: VectorIndexLocation
+    ) throws(PipelineError) {
         let manifest: VectorIndexManifest
         do {
-            manifest = try VectorIndex.readManifest(at: location)
+            guard let published = try PublishedGeneration.vectorManifest(of: store, at: location) else { return }
+            manifest = published
         } catch {
             throw .unreadableVectorIndex(reason: error.localizedDescription)
         }

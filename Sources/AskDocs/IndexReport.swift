@@ -17,7 +17,7 @@ public struct IndexReport: Sendable, Equatable, Encodable {
     /// Chunks written.
     public var chunksAdded = 0
     /// Entries examined: every file and folder the walk looked at, whatever became of it. Equals
-    /// `filesAdded + filesUpdated + filesUnchanged + filesSkipped + filesFailed`.
+    /// `filesAdded + filesUpdated + filesUnchanged + filesMoved + filesSkipped + filesFailed`.
     public var filesSeen = 0
     /// Files stored for the first time.
     public var filesAdded = 0
@@ -34,6 +34,19 @@ public struct IndexReport: Sendable, Equatable, Encodable {
     public var vanished: [String] = []
     /// Documents removed because their file vanished (only when asked to prune).
     public var documentsRemoved = 0
+    /// A vanished file found again under a new path with the same content: its documents moved, not re-read.
+    public struct Move: Sendable, Equatable, Encodable {
+        /// The old source path.
+        public var from: String
+        /// The new one.
+        public var to: String
+    }
+    /// Files renamed (only when asked to prune): their documents, chunks and vectors moved to the new path.
+    public var filesMoved = 0
+    /// Documents moved with them.
+    public var documentsMoved = 0
+    /// The renames.
+    public var moved: [Move] = []
     /// Bytes read from files.
     public var bytesRead: Int64 = 0
     /// Wall-clock seconds.
@@ -50,6 +63,31 @@ public struct IndexReport: Sendable, Equatable, Encodable {
         case filesAdded = "files_added", filesUpdated = "files_updated", filesUnchanged = "files_unchanged"
         case filesSkipped = "files_skipped", filesFailed = "files_failed", vanished
         case documentsRemoved = "documents_removed"
+        case filesMoved = "files_moved", documentsMoved = "documents_moved", moved
+    }
+
+    /// Adds the counts and lists of another run of the same pipeline (another set of roots).
+    mutating func absorb(_ other: IndexReport) {
+        documentsAdded += other.documentsAdded
+        documentsUpdated += other.documentsUpdated
+        documentsUnchanged += other.documentsUnchanged
+        documentsSkipped += other.documentsSkipped
+        documentsFailed += other.documentsFailed
+        warnings += other.warnings
+        chunksAdded += other.chunksAdded
+        filesSeen += other.filesSeen
+        filesAdded += other.filesAdded
+        filesUpdated += other.filesUpdated
+        filesUnchanged += other.filesUnchanged
+        filesSkipped += other.filesSkipped
+        filesFailed += other.filesFailed
+        vanished += other.vanished
+        documentsRemoved += other.documentsRemoved
+        filesMoved += other.filesMoved
+        documentsMoved += other.documentsMoved
+        moved += other.moved
+        bytesRead += other.bytesRead
+        seconds += other.seconds
     }
 
     /// Issues grouped by reason (their `group`), largest group first, with up to `examples` paths each.
@@ -97,6 +135,9 @@ public struct IndexReport: Sendable, Equatable, Encodable {
         try container.encode(filesFailed, forKey: .filesFailed)
         try container.encode(vanished, forKey: .vanished)
         try container.encode(documentsRemoved, forKey: .documentsRemoved)
+        try container.encode(filesMoved, forKey: .filesMoved)
+        try container.encode(documentsMoved, forKey: .documentsMoved)
+        try container.encode(moved, forKey: .moved)
     }
 }
 

@@ -29,8 +29,11 @@ public struct IndexRequest: Sendable {
     public var include: [String]
     /// Exclude globs.
     public var exclude: [String]
-    /// Whether to remove the documents of files that were indexed from the folders given but no longer exist.
+    /// Whether to remove the documents of files that were indexed from the folders given but no longer exist; a
+    /// new file with the content of one of them is that file renamed, and its documents are moved, not re-read.
     public var prune: Bool
+    /// Whether to re-read and re-chunk every file, changed or not (a rebuild with another retriever).
+    public var force = false
 
     /// Creates a request.
     public init(paths: [String], include: [String] = [], exclude: [String] = [], prune: Bool = false) {
@@ -71,8 +74,12 @@ public struct Indexer: Sendable {
     }
 
     /// Indexes `request`, calling `progress` after every file. Errors in single files are reported, not thrown;
-    /// only a database that cannot be used at all throws.
-    public func run(_ request: IndexRequest, progress: (IndexProgress) -> Void = { _ in }) throws -> IndexReport {
+    /// only a database that cannot be used at all throws. `afterFile` runs after each file is written, with the
+    /// report so far (the index pipeline publishes checkpoints there); throwing from it stops the run.
+    public func run(
+        _ request: IndexRequest, progress: (IndexProgress) -> Void = { _ in },
+        afterFile: (IndexReport) throws -> Void = { _ in }
+    ) throws -> IndexReport {
         let start = Date()
         var report = IndexReport()
         let terms = try store.settingStoringIfAbsent(Self.termsSetting, termizer.identifier)
@@ -90,9 +97,8 @@ public struct Indexer: Sendable {
         report.filesSkipped = walk.skipped.count
         report.filesFailed = walk.failed.count
         report.vanished = try vanishedSources(under: request.paths, walked: walk.files)
-        if request.prune, !report.vanished.isEmpty {
-            report.documentsRemoved = try removeSources(report.vanished)
-        }
+        // A vanished file whose content comes back under a new path was renamed: its documents move there.
+        var renamable = request.prune ? try renameCandidates(report.vanished) : [:]
         let bytesTotal = walk.files.reduce(Int64(0)) { $0 + $1.size }
         var bytesDone: Int64 = 0
         // Takes the counts as arguments: it also runs while `report` is being updated by `indexFile`.
@@ -108,11 +114,11 @@ public struct Indexer: Sendable {
             // Read, decode, chunk and make terms for a batch on every core; then write its files in order.
             var prepared = [Preparation?](repeating: nil, count: batch.count)
             if batch.count == 1 {
-                prepared[0] = try prepare(batch[0])
+                prepared[0] = try prepare(batch[0], force: request.force)
             } else {
                 let results = PreparationSlots(count: batch.count)
                 DispatchQueue.concurrentPerform(iterations: batch.count) { slot in
-                    results.set(slot, Result { try prepare(batch[slot]) })
+                    results.set(slot, Result { try prepare(batch[slot], force: request.force) })
                 }
                 prepared = try results.values().map { try $0.get() }
             }
@@ -121,16 +127,28 @@ public struct Indexer: Sendable {
                 let chunksBefore = report.chunksAdded
                 let bytesBefore = bytesDone
                 let filesDone = index
-                // Large files report progress while they are chunked, so the bar moves.
-                try commit(preparation, into: &report) { fraction, chunks in
-                    tick(
-                        filesDone, bytes: bytesBefore + Int64(Double(file.size) * fraction),
-                        chunks: chunksBefore + chunks)
+                if case .ready(let ready) = preparation, ready.previous == nil,
+                    let old = renamable[ready.contentHash]?.popLast()
+                {
+                    try move(old, to: ready, into: &report)
+                } else {
+                    // Large files report progress while they are chunked, so the bar moves.
+                    try commit(preparation, into: &report) { fraction, chunks in
+                        tick(
+                            filesDone, bytes: bytesBefore + Int64(Double(file.size) * fraction),
+                            chunks: chunksBefore + chunks)
+                    }
                 }
                 bytesDone += file.size
                 index += 1
                 tick(index, bytes: bytesDone, chunks: report.chunksAdded)
+                try afterFile(report)
             }
+        }
+        let moved = Set(report.moved.map(\.from))
+        report.vanished.removeAll { moved.contains($0) }
+        if request.prune, !report.vanished.isEmpty {
+            report.documentsRemoved = try removeSources(report.vanished)
         }
         report.seconds = Date().timeIntervalSince(start)
         return report
@@ -188,7 +206,13 @@ public struct Indexer: Sendable {
     }
 
     /// Reads, hashes, decodes and (for files up to `streamingFileSize`) chunks one file. Safe to run concurrently.
-    func prepare(_ file: SourceFile) throws -> Preparation {
+    ///
+    /// A file whose size and modification time are those stored, and was not modified in the second before it was
+    /// read (a later write in the same clock tick would keep both), is unchanged without being read.
+    func prepare(_ file: SourceFile, force: Bool = false) throws -> Preparation {
+        if !force, let stored = try store.sourceState(file.documentPath), stored.isUnchanged(by: file) {
+            return .unchanged(documents: stored.documentCount, bytes: 0)
+        }
         let snapshot: FileSnapshot
         do {
             snapshot = try SourceFileReader(afterRead: afterRead).read(file.realPath)
@@ -197,7 +221,7 @@ public struct Indexer: Sendable {
         }
         let contentHash = SHA256.hex(of: snapshot.data)
         let previous = try store.sourceState(file.documentPath)
-        if let previous, previous.contentHash == contentHash {
+        if let previous, previous.contentHash == contentHash, !force {
             return .unchanged(documents: previous.documentCount, bytes: snapshot.size)
         }
         let result: ReadResult

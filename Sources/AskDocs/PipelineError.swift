@@ -30,6 +30,12 @@ public enum PipelineError: LocalizedError, Equatable, Sendable {
     case indexingStopped(reason: String)
     /// Embedding chunks failed part-way (the vectors saved so far stay).
     case embeddingStopped(reason: String)
+    /// Another process (`pid` when known) is writing the database: indexing, reindexing or repairing it.
+    case indexBusy(database: String, pid: Int?)
+    /// The database records no files or folders it was built from (built before roots were recorded).
+    case noRoots(database: String)
+    /// A vector of the published generation has no chunk row in it: the index was changed outside a publish.
+    case inconsistentGeneration(database: String, chunkID: Int64)
 
     /// One line.
     public var errorDescription: String? {
@@ -64,6 +70,13 @@ public enum PipelineError: LocalizedError, Equatable, Sendable {
             "indexing stopped: \(reason)"
         case .embeddingStopped(let reason):
             "embedding stopped: \(reason)"
+        case .indexBusy(let database, let pid):
+            "another run\(pid.map { " (pid \($0))" } ?? "") is writing \(database); try again when it has finished"
+        case .noRoots(let database):
+            "\(database) records no files or folders it was indexed from; name them once, and they are recorded"
+        case .inconsistentGeneration(let database, let chunkID):
+            "the vector index of \(database) names chunk \(chunkID), which its database does not hold; check and "
+                + "repair the index"
         }
     }
 }

@@ -25,13 +25,29 @@ extension Searcher {
         }
         let termizer = try searchTermizer(for: store, retriever: loadModel)
         let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: database))
-        let lexicalOnly = try VectorState.of(store, location: location) == .none && !location.exists
+        let (state, manifest) = try store.snapshot {
+            (try VectorState.of(store, location: location), try PublishedGeneration.vectorManifest(of: store, at: location))
+        }
+        let lexicalOnly = state == .none && manifest == nil
         if lexicalOnly && mode == .dense { throw PipelineError.lexicalOnly(database: database) }
+        var published: PublishedVectors?
         var vectors: VectorIndex?
         if mode != .bm25 && !lexicalOnly {
-            vectors = try openVectorIndex(database: database, retriever: loadModel())
+            let retriever = try loadModel()
+            guard manifest != nil else { throw PipelineError.noVectorIndex(database: database) }
+            let cache = PublishedVectors(
+                location: location, model: retriever.embedder.identity, dimension: retriever.embedder.dimension)
+            do {
+                vectors = try store.snapshot { try cache.current(in: store)?.index }
+            } catch VectorIndexError.modelMismatch(let built, let requested) {
+                throw PipelineError.vectorIndexModelMismatch(built: built, requested: requested)
+            } catch {
+                throw PipelineError.unreadableVectorIndex(reason: error.localizedDescription)
+            }
+            published = cache
         }
         var searcher = Searcher(store: store, termizer: termizer, retriever: model, vectors: vectors)
+        searcher.published = published
         searcher.isLexicalOnly = lexicalOnly
         return searcher
     }

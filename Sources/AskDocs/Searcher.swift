@@ -98,6 +98,12 @@ public struct Searcher: Sendable {
     /// Whether the index is BM25-only (it has no vectors by choice): hybrid requests rank by BM25 alone, dense ones
     /// are refused.
     public var isLexicalOnly = false
+    /// The database's published vector generations: when set, each search runs in one read transaction with the
+    /// generation the database names then (so a reindex publishing meanwhile is picked up, never half seen), and
+    /// `vectors` is only the one loaded first.
+    public var published: PublishedVectors?
+    /// Whether the vectors in use come from a published generation, whose every vector has its chunk row.
+    var vectorsArePublished = false
 
     /// One line for the user when a `mode` search falls back to BM25, else nil.
     public func notice(for mode: SearchMode) -> String? {
@@ -118,6 +124,29 @@ public struct Searcher: Sendable {
 
     /// The best `request.k` results, best first; chunks with identical text are one result (see `sources`).
     public func search(_ request: SearchRequest) throws -> [SearchResult] {
+        guard let published, !isLexicalOnly, request.mode != .bm25 else {
+            return try store.snapshot { try searchLoaded(request) }
+        }
+        // A generation two publishes old loses its files; a reader that took it just then reads the newer one.
+        var attempts = 0
+        while true {
+            do {
+                return try store.snapshot {
+                    var current = self
+                    if let generation = try published.current(in: store) {
+                        current.vectors = generation.index
+                        current.vectorsArePublished = generation.isPublished
+                    }
+                    return try current.searchLoaded(request)
+                }
+            } catch VectorIndexError.corrupt where attempts < 2 && !store.inBatch {
+                attempts += 1
+            }
+        }
+    }
+
+    /// `search` with the vectors in `vectors`.
+    func searchLoaded(_ request: SearchRequest) throws -> [SearchResult] {
         guard request.k > 0 else { return [] }
         // Identical chunks collapse, so a ranking of k chunks can make fewer than k results: rank deeper until k
         // results come out or the ranking runs dry. Ranking 4k (at least 20) from the start also gathers the
@@ -169,7 +198,11 @@ public struct Searcher: Sendable {
         var results: [SearchResult] = []
         var resultOfText: [[UInt8]: Int] = [:]  // by the text's UTF-8 bytes: identical, not just equivalent
         for entry in ranked {
-            guard let chunk = byID[entry.id] else { continue }
+            guard let chunk = byID[entry.id] else {
+                // Vectors and rows of one published generation always agree; anything else is damage.
+                if vectorsArePublished { throw PipelineError.inconsistentGeneration(database: store.path, chunkID: entry.id) }
+                continue
+            }
             let text = Array(chunk.text.utf8)
             if let index = resultOfText[text] {
                 results[index].sources.append(chunk)

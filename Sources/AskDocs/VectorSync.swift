@@ -16,16 +16,24 @@ public struct VectorSyncReport: Sendable, Equatable, Encodable {
     /// An empty report.
     public init() {}
 
+    /// Adds up two parts of one run (`vectorCount` is the later one's).
+    mutating func add(_ other: VectorSyncReport) {
+        vectorsAdded += other.vectorsAdded
+        vectorsRemoved += other.vectorsRemoved
+        vectorCount = other.vectorCount
+        seconds += other.seconds
+    }
+
     enum CodingKeys: String, CodingKey {
         case vectorsAdded = "vectors_added", vectorsRemoved = "vectors_removed", vectorCount = "vectors"
         case seconds = "embed_seconds"
     }
 }
 
-/// Makes the vector index beside a database hold exactly one vector per chunk: embeds chunks that have none and
-/// removes vectors whose chunk is gone. Vectors are keyed by chunk id, so a changed document (new chunk ids) loses
-/// its old vectors and gains new ones. Saves atomically every `saveInterval` vectors, so a killed run keeps most of
-/// its work and the next run finishes it.
+/// Makes a vector index hold exactly one vector per chunk of the rows a store shows: embeds chunks that have none
+/// and removes vectors whose chunk is gone. Vectors are keyed by chunk id, so a changed document (new chunk ids)
+/// loses its old vectors and gains new ones. It changes the index in memory only: `IndexPublisher` writes it and
+/// publishes it with the rows it matches.
 public struct VectorSync: Sendable {
     /// The database.
     public var store: DocumentStore
@@ -35,8 +43,8 @@ public struct VectorSync: Sendable {
     public var location: VectorIndexLocation
     /// Texts per forward pass.
     public var batchSize = 32
-    /// Vectors added between intermediate saves.
-    public var saveInterval = 4096
+    /// Vectors embedded per published generation: a killed run loses at most this many.
+    public var checkpointChunks = IndexPublisher.defaultCheckpointChunks
 
     /// Creates a synchroniser.
     public init(store: DocumentStore, retriever: RetrieverModel, location: VectorIndexLocation) {
@@ -45,34 +53,48 @@ public struct VectorSync: Sendable {
         self.location = location
     }
 
-    /// Opens the saved index (refusing one built with another model) or creates an empty exact one.
+    /// Opens the published index (refusing one built with another model) or creates an empty exact one.
     public func openOrCreateIndex() throws -> VectorIndex {
         let embedder = retriever.embedder
-        if location.exists {
-            return try VectorIndex.open(at: location, expecting: embedder.identity, dimension: embedder.dimension)
+        if let manifest = try PublishedGeneration.vectorManifest(of: store, at: location) {
+            return try VectorIndex.open(
+                at: location, manifest: manifest, expecting: embedder.identity, dimension: embedder.dimension)
         }
         return try VectorIndex(model: embedder.identity, dimension: embedder.dimension)
     }
 
-    /// Synchronises; `progress(done, total)` is called after each embedded batch.
+    /// Synchronises the published index and publishes the result, a generation every `checkpointChunks` vectors;
+    /// `progress(done, total)` is called after each embedded batch.
     public func run(progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> VectorSyncReport {
+        let publisher = try IndexPublisher(store: store, location: location, retriever: retriever, embedding: true)
+        publisher.checkpointChunks = checkpointChunks
+        try publisher.begin()
+        do {
+            try publisher.publish(continuing: false, progress: progress)
+        } catch {
+            store.rollbackBatch()
+            throw error
+        }
+        return publisher.report
+    }
+
+    /// Removes `index`'s stale vectors and embeds at most `limit` of the missing ones (all when nil), in chunk-id
+    /// order; returns what it did and how many chunks still lack a vector.
+    func synchronise(
+        _ index: VectorIndex, limit: Int?, progress: (_ done: Int, _ total: Int) -> Void
+    ) throws -> (report: VectorSyncReport, remaining: Int) {
         let start = Date()
         var report = VectorSyncReport()
-        let index = try openOrCreateIndex()
         let live = try store.chunkIDs(matching: .none)
         let indexed = Set(index.chunkIDs)
         let valid = try Self.validVectorIDs(indexed: indexed, store: store)
         let stale = indexed.subtracting(valid)
-        var changed = false
-        if !stale.isEmpty {
-            report.vectorsRemoved = try index.remove(ids: stale)
-            changed = true
-        }
-        let missing = live.subtracting(valid).sorted()
+        if !stale.isEmpty { report.vectorsRemoved = try index.remove(ids: stale) }
+        let allMissing = live.subtracting(valid).sorted()
+        let missing = limit.map { Array(allMissing.prefix($0)) } ?? allMissing
         // HNSW keeps removed ids as tombstones; one that comes back needs them dropped first.
         if index.needsRebuild || !Set(index.tombstones).isDisjoint(with: missing) { try index.rebuild() }
         progress(0, missing.count)
-        var sinceSave = 0
         for begin in stride(from: 0, to: missing.count, by: batchSize) {
             let ids = Array(missing[begin..<min(begin + batchSize, missing.count)])
             let chunks = try store.chunks(ids: ids)
@@ -80,19 +102,20 @@ public struct VectorSync: Sendable {
                 chunks.map(\.text), prompt: retriever.passagePrompt, batchSize: batchSize)
             try index.add(vectors, ids: chunks.map(\.id))
             report.vectorsAdded += chunks.count
-            sinceSave += chunks.count
-            changed = true
             progress(begin + ids.count, missing.count)
-            if sinceSave >= saveInterval {
-                try index.save(to: location)
-                sinceSave = 0
-            }
         }
-        if changed || !location.exists { try index.save(to: location) }
-        // Only after the save: a crash before it leaves the older time, and the next run re-embeds a little more.
-        try store.setSetting(Self.syncedAtSetting, to: String(start.timeIntervalSince1970))
         report.vectorCount = index.count
         report.seconds = Date().timeIntervalSince(start)
+        return (report, allMissing.count - missing.count)
+    }
+
+    /// Removes the vectors of `index` whose chunk is gone, without a model (documents pruned in a run that
+    /// embeds nothing).
+    static func removeStale(from index: VectorIndex, store: DocumentStore) throws -> VectorSyncReport {
+        var report = VectorSyncReport()
+        let stale = Set(index.chunkIDs).subtracting(try validVectorIDs(indexed: Set(index.chunkIDs), store: store))
+        if !stale.isEmpty { report.vectorsRemoved = try index.remove(ids: stale) }
+        report.vectorCount = index.count
         return report
     }
 

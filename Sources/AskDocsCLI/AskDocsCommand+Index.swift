@@ -22,8 +22,11 @@ extension AskDocsCommand {
 
                 Files whose content did not change since the last run are skipped; changed files replace their \
                 documents. Documents are stored under the path they were reached by (a link is not resolved), and of \
-                two paths to one file the file's own is kept. Each file is stored in one transaction, so an \
-                interrupted run leaves only whole documents. Skipped and failed files are summarised by reason \
+                two paths to one file the file's own is kept. What is stored and embedded is published in \
+                checkpoints (--checkpoint-chunks, --checkpoint-seconds), each one SQLite transaction naming the \
+                vector files written for it: searches see only published checkpoints, and an interrupted run keeps \
+                every one (the next run goes on from the last). One index, reindex or repair runs at a time (exit \
+                status 75 when another holds the lock). Skipped and failed files are summarised by reason \
                 (--json lists every one); files indexed before from the given folders that no longer exist are \
                 reported, and --prune removes their documents, chunks and vectors. The exit status is 0 when the run \
                 completes, 1 when none of the paths can be read.
@@ -61,6 +64,8 @@ extension AskDocsCommand {
         @Flag(help: "Remove the documents of files indexed before from the given folders that no longer exist.")
         var prune = false
 
+        @OptionGroup var checkpoints: CheckpointOptions
+
         @OptionGroup var output: JSONOutputOption
 
         func validate() throws {
@@ -73,17 +78,20 @@ extension AskDocsCommand {
         func run() async throws {
             let configuration = try config.resolve(ConfigurationOverrides(databasePath: database.db))
             let db = configuration.databasePath
-            let request = IndexPipelineRequest(
+            var request = IndexPipelineRequest(
                 database: db,
                 files: IndexRequest(paths: paths, include: globs, exclude: exclude, prune: prune),
                 retriever: retriever.retriever, embed: !noEmbed, defaultRetriever: configuration.retrieverModel)
+            request.checkpointChunks = checkpoints.checkpointChunks
+            request.checkpointSeconds = checkpoints.checkpointSeconds
             let progress = TerminalProgress.start()
             defer { progress?.finish() }
-            let report = try CommandFailure.reporting {
+            let report = try CommandFailure.reportingBusy {
                 try IndexPipeline(request).run { step in
                     switch step {
                     case .storing(let files): progress?.show(files)
                     case .embedding(let done, let total): progress?.count(done, of: total, "chunks embedded")
+                    case .published: break
                     }
                 }
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import AskDocs
 import DocumentStore
 import Reader
@@ -32,6 +33,23 @@ struct CommandFailure: Error, CustomStringConvertible {
             throw error
         } catch {
             throw CommandFailure(error)
+        }
+    }
+
+    /// The exit status of a run refused because another one holds the database's lock (sysexits' EX_TEMPFAIL:
+    /// try again later), for monitors and timers to tell from a failure.
+    static let busyStatus: Int32 = 75
+
+    /// `reporting`, with a refused lock printed as its one line and exiting with `busyStatus`.
+    static func reportingBusy<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PipelineError {
+            guard case .indexBusy = error else { throw CommandFailure(error) }
+            FileHandle.standardError.write(Data("Error: \(error.localizedDescription)\n".utf8))
+            throw ExitCode(busyStatus)
+        } catch {
+            return try reporting { throw error }
         }
     }
 

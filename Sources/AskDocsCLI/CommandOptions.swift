@@ -133,3 +133,17 @@ struct AskReadingOptions: ParsableArguments {
         if let passages, passages <= 0 { throw ValidationError("--passages must be positive") }
     }
 }
+
+/// How often `index` and `reindex` publish what they have stored and embedded.
+struct CheckpointOptions: ParsableArguments {
+    @Option(help: "Chunks stored between published checkpoints (a killed run loses at most these).")
+    var checkpointChunks = IndexPublisher.defaultCheckpointChunks
+
+    @Option(help: "Seconds between published checkpoints at most.")
+    var checkpointSeconds = 300.0
+
+    func validate() throws {
+        guard checkpointChunks > 0 else { throw ValidationError("--checkpoint-chunks must be positive") }
+        guard checkpointSeconds > 0 else { throw ValidationError("--checkpoint-seconds must be positive") }
+    }
+}

@@ -22,6 +22,8 @@ public final class Database {
     /// The file the connection was opened on.
     public let path: String
     private var cache: [String: Statement] = [:]
+    /// Savepoints open inside the current transaction (their names are numbered by depth).
+    private var savepoints = 0
 
     /// Opens (creating if needed) the database at `path` in WAL mode with foreign keys on and a busy timeout.
     public init(path: String, busyTimeout: Duration = .seconds(10)) throws {
@@ -138,12 +140,35 @@ public final class Database {
     /// Rows changed by the last statement.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// Rows inserted, updated or deleted on this connection since it opened (triggers included).
+    public var totalChanges: Int { Int(sqlite3_total_changes64(handle)) }
+
     /// True while a transaction is open.
     public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Runs `body` in a transaction; `immediate` takes the write lock up front (`BEGIN IMMEDIATE`) so that a
     /// writer waits for the busy timeout at the start instead of failing halfway. Rolls back when `body` throws.
+    ///
+    /// Inside an open transaction (a batch of several writes published together) it is a savepoint: `body`'s
+    /// writes are undone alone when it throws, and kept, uncommitted, with the enclosing transaction otherwise.
     public func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+        if inTransaction {
+            savepoints += 1
+            let name = "nested\(savepoints)"
+            defer { savepoints -= 1 }
+            try execute("SAVEPOINT \(name)")
+            do {
+                let result = try body()
+                try execute("RELEASE \(name)")
+                return result
+            } catch {
+                if inTransaction {
+                    try? execute("ROLLBACK TO \(name)")
+                    try? execute("RELEASE \(name)")
+                }
+                throw error
+            }
+        }
         try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
         do {
             let result = try body()

@@ -5,7 +5,8 @@ import Foundation
 public final class DocumentStore: @unchecked Sendable {
     // @unchecked: `database` is only touched while `lock` is held.
     private let database: Database
-    private let lock = NSLock()
+    // Recursive: a `snapshot` holds it across the store calls its body makes.
+    private let lock = NSRecursiveLock()
 
     /// The database file.
     public var path: String { database.path }
@@ -40,6 +41,50 @@ public final class DocumentStore: @unchecked Sendable {
     public func write<T>(_ body: (DocumentWriter) throws -> T) throws -> T {
         try locked { database in
             try database.transaction(immediate: true) { try body(DocumentWriter(database: database)) }
+        }
+    }
+
+    /// Opens a batch: a write transaction that the writes after it (each `write` a savepoint inside it) join, until
+    /// `commitBatch` publishes them together. Readers in other connections see none of them before the commit, and a
+    /// killed process loses only the open batch.
+    public func beginBatch() throws {
+        try locked { try $0.execute("BEGIN IMMEDIATE") }
+    }
+
+    /// Commits the open batch.
+    public func commitBatch() throws {
+        try locked { try $0.execute("COMMIT") }
+    }
+
+    /// Drops the open batch, if any.
+    public func rollbackBatch() {
+        locked { database in
+            if database.inTransaction { try? database.execute("ROLLBACK") }
+        }
+    }
+
+    /// Rows this connection has written since it opened: equal before and after work that changed nothing.
+    public var totalChanges: Int { locked { $0.totalChanges } }
+
+    /// Whether a batch (or another transaction) is open on this connection.
+    public var inBatch: Bool { locked { $0.inTransaction } }
+
+    /// Runs `body` in one read transaction: every store call it makes sees the same committed state (SQLite's WAL
+    /// snapshot), whatever another process commits meanwhile. Inside an open batch it simply runs.
+    public func snapshot<T>(_ body: () throws -> T) throws -> T {
+        try locked { database in
+            if database.inTransaction { return try body() }
+            try database.execute("BEGIN DEFERRED")
+            do {
+                // A deferred transaction takes its snapshot at the first read.
+                _ = try database.scalarInteger("SELECT count(*) FROM settings")
+                let result = try body()
+                try database.execute("COMMIT")
+                return result
+            } catch {
+                if database.inTransaction { try? database.execute("ROLLBACK") }
+                throw error
+            }
         }
     }
 
@@ -89,6 +134,11 @@ public final class DocumentStore: @unchecked Sendable {
                     [.text(key), .text(value)])
             }
         }
+    }
+
+    /// Removes a setting, if present.
+    public func removeSetting(_ key: String) throws {
+        try locked { try $0.run("DELETE FROM settings WHERE key = ?", [.text(key)]) }
     }
 
     /// The setting for `key`, stored as `value` if there is none yet; returns what is stored afterwards.
@@ -172,13 +222,21 @@ public final class DocumentStore: @unchecked Sendable {
     public func sourceState(_ sourcePath: String) throws -> SourceState? {
         try locked { database in
             let rows = try database.rows(
-                "SELECT content_hash, count(*) FROM documents WHERE source_path = ? GROUP BY content_hash",
+                """
+                SELECT content_hash, count(*), max(size), max(modified_at), min(ingested_at) FROM documents
+                WHERE source_path = ?
+                GROUP BY content_hash
+                """,
                 [.text(sourcePath)])
             // Two different hashes cannot come from one committed write; treat such a source as changed.
             guard rows.count == 1, case .text(let hash) = rows[0][0], case .integer(let count) = rows[0][1] else {
                 return nil
             }
-            return SourceState(contentHash: hash, documentCount: Int(count))
+            var state = SourceState(contentHash: hash, documentCount: Int(count))
+            if case .integer(let size) = rows[0][2] { state.size = size }
+            if case .real(let modified) = rows[0][3] { state.modifiedAt = Date(timeIntervalSince1970: modified) }
+            if case .real(let stored) = rows[0][4] { state.storedAt = Date(timeIntervalSince1970: stored) }
+            return state
         }
     }
 
@@ -325,6 +383,17 @@ public final class DocumentStore: @unchecked Sendable {
 
     // MARK: Integrity
 
+    /// What SQLite's own `PRAGMA integrity_check` reports: empty when the file's pages, indexes and constraints are
+    /// sound.
+    public func sqliteIntegrityProblems() throws -> [String] {
+        try locked { database in
+            try database.rows("PRAGMA integrity_check").compactMap { row in
+                guard case .text(let line) = row.first, line != "ok" else { return nil }
+                return line
+            }
+        }
+    }
+
     /// Every document whose chunks do not match what was written with it: a count different from `chunk_count`,
     /// ordinals that are not 0..<n, or a chunk whose offsets do not slice its text out of the document.
     public func integrityProblems() throws -> [IntegrityProblem] {
@@ -379,6 +448,20 @@ public struct DocumentWriter {
     public func deleteDocument(id: Int64) throws -> Bool {
         try database.run("DELETE FROM documents WHERE id = ?", [.integer(id)])
         return database.changes > 0
+    }
+
+    /// Moves every document of `oldPath` to `newPath` (a renamed file with the same content): keys and paths
+    /// change, ids, chunks and so vectors stay. Returns the documents moved.
+    @discardableResult
+    public func moveSource(_ oldPath: String, to newPath: String, modifiedAt: Date) throws -> Int {
+        // A key is the path, or the path and '#' and a record id (JSON Lines): keep what follows the path.
+        try database.run(
+            """
+            UPDATE documents SET source_path = ?1, key = ?1 || substr(key, length(?2) + 1), modified_at = ?3
+            WHERE source_path = ?2
+            """,
+            [.text(newPath), .text(oldPath), .real(modifiedAt.timeIntervalSince1970)])
+        return database.changes
     }
 
     /// Inserts a document (replacing one with the same key) and returns its id. The text is bound without a copy.

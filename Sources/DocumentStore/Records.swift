@@ -204,6 +204,23 @@ public struct SourceState: Sendable, Equatable {
     public var contentHash: String
     /// Documents stored from it.
     public var documentCount: Int
+    /// The file's size when it was read (nil for rows that do not say).
+    public var size: Int64?
+    /// The file's modification time when it was read.
+    public var modifiedAt: Date?
+    /// When its documents were first stored (the earliest of them).
+    public var storedAt: Date?
+
+    /// Creates a state.
+    public init(
+        contentHash: String, documentCount: Int, size: Int64? = nil, modifiedAt: Date? = nil, storedAt: Date? = nil
+    ) {
+        self.contentHash = contentHash
+        self.documentCount = documentCount
+        self.size = size
+        self.modifiedAt = modifiedAt
+        self.storedAt = storedAt
+    }
 }
 
 /// A document whose stored chunks do not add up (what an interrupted write would leave, if one could).

@@ -8,7 +8,7 @@ package enum VectorIndexSavePhase: Sendable {
 }
 
 extension VectorIndex {
-    /// Saves the index into `location`'s folder.
+    /// Saves the index into `location`'s folder and makes it the one `manifest.json` names.
     ///
     /// Each save writes a new generation (`vectors-<uuid>.faiss`, `ids-<uuid>.bin`, each written
     /// atomically), then atomically replaces `manifest.json`, which names the generation; only then are
@@ -19,6 +19,17 @@ extension VectorIndex {
     }
 
     package func save(to location: VectorIndexLocation, stoppingAt phase: VectorIndexSavePhase?) throws {
+        let manifest = try writeGeneration(to: location)
+        if phase == .beforeManifest {
+            throw VectorIndexError.writeFailed(path: location.manifestURL.path, reason: "stopped before the manifest")
+        }
+        try Self.writeManifest(manifest, to: location, keeping: [manifest])
+    }
+
+    /// Writes the index's files as a new generation in `location`'s folder (each file atomically, names no other
+    /// generation has) and returns the manifest that describes them. Nothing names the generation yet: the caller
+    /// publishes the manifest (`writeManifest`, or a database row), and until then readers keep the previous one.
+    public func writeGeneration(to location: VectorIndexLocation) throws -> VectorIndexManifest {
         try locked {
             guard let handle else { throw VectorIndexError.notTrained(factory: kindStorage.factory) }
             let folder = location.directory
@@ -39,26 +50,28 @@ extension VectorIndex {
             let ids = storedIDs.sorted()
             let idsData = littleEndianData(ids)
             try AtomicFile.write(idsData, to: idsURL)
-            if phase == .beforeManifest {
-                throw VectorIndexError.writeFailed(
-                    path: location.manifestURL.path, reason: "stopped before the manifest")
-            }
-
-            let manifest = VectorIndexManifest(
+            return VectorIndexManifest(
                 formatVersion: VectorIndexManifest.currentFormatVersion, model: model, dimension: dimension,
                 metric: metric, factory: kindStorage.factory, chunkCount: ids.count,
                 tombstones: tombstoneSet.sorted(), createdAt: createdAt, savedAt: Date(),
                 indexFile: indexURL.lastPathComponent, idsFile: idsURL.lastPathComponent,
                 indexBytes: try fileSize(indexURL), idsBytes: idsData.count)
-            let data: Data
-            do {
-                data = try manifest.encoded()
-            } catch {
-                throw VectorIndexError.writeFailed(path: location.manifestURL.path, reason: error.localizedDescription)
-            }
-            try AtomicFile.write(data, to: location.manifestURL)
-            Self.removeStaleGenerations(in: folder, keeping: [indexURL.lastPathComponent, idsURL.lastPathComponent])
         }
+    }
+
+    /// Atomically makes `manifest.json` in `location` say `manifest`, then deletes the generation files that none
+    /// of `keeping` names (earlier saves, crashed runs).
+    public static func writeManifest(
+        _ manifest: VectorIndexManifest, to location: VectorIndexLocation, keeping: [VectorIndexManifest]
+    ) throws {
+        let data: Data
+        do {
+            data = try manifest.encoded()
+        } catch {
+            throw VectorIndexError.writeFailed(path: location.manifestURL.path, reason: error.localizedDescription)
+        }
+        try AtomicFile.write(data, to: location.manifestURL)
+        removeStaleGenerations(in: location.directory, keeping: Set(keeping.flatMap { [$0.indexFile, $0.idsFile] }))
     }
 
     /// Opens a saved index, refusing one built with another embedding model or dimension.
@@ -70,7 +83,15 @@ extension VectorIndex {
     public static func open(
         at location: VectorIndexLocation, expecting model: EmbeddingModelIdentity, dimension: Int? = nil
     ) throws -> VectorIndex {
-        let manifest = try readManifest(at: location)
+        try open(at: location, manifest: try readManifest(at: location), expecting: model, dimension: dimension)
+    }
+
+    /// Opens the generation `manifest` describes (read from `manifest.json` or from the database that published
+    /// it) in `location`'s folder, refusing one built with another embedding model or dimension.
+    public static func open(
+        at location: VectorIndexLocation, manifest: VectorIndexManifest, expecting model: EmbeddingModelIdentity,
+        dimension: Int? = nil
+    ) throws -> VectorIndex {
         let dimensionDiffers = dimension.map { $0 != manifest.dimension } ?? false
         if !manifest.model.isCompatible(with: model) || dimensionDiffers {
             let built =

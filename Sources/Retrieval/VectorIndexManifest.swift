@@ -40,7 +40,8 @@ public struct VectorIndexManifest: Codable, Equatable, Sendable {
     /// Byte size of `idsFile`.
     public var idsBytes: Int
 
-    static func decode(_ data: Data, path: String) throws -> VectorIndexManifest {
+    /// Decodes and validates a manifest; `path` names where it came from in errors.
+    public static func decode(_ data: Data, path: String) throws -> VectorIndexManifest {
         struct VersionOnly: Decodable { var formatVersion: Int }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -77,7 +78,8 @@ public struct VectorIndexManifest: Codable, Equatable, Sendable {
         guard (try? VectorIndexKind(factory: factory)) != nil else { throw corrupt("unknown factory '\(factory)'") }
     }
 
-    func encoded() throws -> Data {
+    /// The manifest as `manifest.json` holds it.
+    public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -205,7 +205,10 @@ struct IndexCommandTests {
         for fraction in [0.05, 0.1, 0.15, 0.2, 0.25] {
             let process = Process()
             process.executableURL = AskDocsProcess.executable
-            process.arguments = ["index", "--no-embed", workspace.path("corpus"), "--db", db, "--json"]
+            // Small checkpoints, so that kills land between published ones and leave partial indexes to check.
+            process.arguments = [
+                "index", "--no-embed", workspace.path("corpus"), "--db", db, "--json", "--checkpoint-chunks", "40",
+            ]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

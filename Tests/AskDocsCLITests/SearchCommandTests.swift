@@ -186,7 +186,9 @@ struct SearchCommandTests {
         let lost = try store.chunks(documentID: rhine.id).map(\.id)
         let vectors = try VectorIndex.open(at: location, expecting: VectorIndex.readManifest(at: location).model)
         _ = try vectors.remove(ids: Set(lost))
-        try vectors.save(to: location)
+        // Published as a writer that lost them would publish it: the database names the generation readers use.
+        let damaged = try vectors.writeGeneration(to: location)
+        try store.setSetting("vector_manifest", to: String(decoding: try damaged.encoded(), as: UTF8.self))
         let found = try corpus.run(["check", "--json"])
         #expect(found.status == 1)
         struct Report: Decodable {

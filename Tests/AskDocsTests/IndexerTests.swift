@@ -79,7 +79,9 @@ struct IndexerTests {
         // A file named on its own and inside its folder is indexed once, without a note; reading counts its bytes.
         let both = try Workspace().run([Self.sampleCorpus + "/rhine.md", Self.sampleCorpus])
         #expect(both.documentsAdded == 9 && both.documentsSkipped.isEmpty)
-        #expect(second.bytesRead == first.bytesRead && first.bytesRead > 2000)
+        // The second run reads only files it cannot tell unchanged by size and time (ReindexTests covers which).
+        #expect(second.bytesRead <= first.bytesRead && first.bytesRead > 2000)
+        #expect(both.bytesRead == first.bytesRead)
         // BM25 over the default word terms finds the Rhine chunk.
         let hits = try workspace.store.search(terms: WordTermizer().terms("Which river flows through Basel?"), limit: 1)
         #expect(try workspace.store.chunks(ids: hits.map(\.chunkID)).first?.sourcePath.hasSuffix("rhine.md") == true)
