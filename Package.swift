@@ -103,13 +103,19 @@ let package = Package(
         // Gzip fixtures and the float32 rounding-error model shared by the numeric suites.
         .target(
             name: "TestSupport", dependencies: ["Transformer"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        // Reads what an index publishes, to compare two indexes of the same files (AskDocs and CLI suites).
+        .target(
+            name: "IndexTestSupport", dependencies: ["AskDocs", "DocumentStore", "Retrieval"],
+            path: "Tests/IndexTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "NativeShimTests", dependencies: ["CFaiss", "COpenBLAS", "CSQLite", "CICU", "CCLD2"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AskDocsCLITests",
-            dependencies: ["AskDocs", "AskDocsCLI", "DocumentStore", "Reader", "Retrieval", "Transformer"],
+            dependencies: [
+                "AskDocs", "AskDocsCLI", "DocumentStore", "Reader", "Retrieval", "Transformer", "IndexTestSupport",
+            ],
             // Read by path (#filePath): the tests hand these files to the built executable.
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
@@ -133,7 +139,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "AskDocsTests", dependencies: ["AskDocs", "DocumentStore", "Ingest", "Reader", "Tokenizers", "Hub"],
+            name: "AskDocsTests",
+            dependencies: [
+                "AskDocs", "DocumentStore", "Ingest", "Reader", "Retrieval", "Tokenizers", "Hub", "IndexTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -180,9 +180,11 @@ public struct AskResponse: Sendable, Equatable, Codable {
     public var passages: [Passage]
     /// Seconds per stage.
     public var timings: Timings
+    /// The published generation of the index that answered (nil: an index written before generations).
+    public var generation: Int? = nil
 
     enum CodingKeys: String, CodingKey {
-        case question, answerable, answers, passages, timings
+        case question, answerable, answers, passages, timings, generation
         case bestCandidate = "best_candidate"
         case noAnswer = "no_answer"
     }
@@ -197,6 +199,7 @@ public struct AskResponse: Sendable, Equatable, Codable {
         try container.encode(noAnswer, forKey: .noAnswer)
         try container.encode(passages, forKey: .passages)
         try container.encode(timings, forKey: .timings)
+        try container.encode(generation, forKey: .generation)
     }
 
     /// The schema version of this JSON shape (bumped only by incompatible changes).

@@ -98,9 +98,9 @@ public struct Asker: Sendable {
         // One read transaction from the search to the answer's sentence: every chunk and text read comes from the
         // generation the search used, whatever a reindex publishes meanwhile.
         return try searcher.store.snapshot {
-            try answer(
-                question, search: search, request: request,
-                embedSeconds: embedSeconds)
+            var response = try answer(question, search: search, request: request, embedSeconds: embedSeconds)
+            response.generation = try PublishedGeneration.read(from: searcher.store)?.number
+            return response
         }
     }
 

@@ -31,7 +31,8 @@ public final class IndexLock {
             at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw .unreadableDatabase(path: path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
+            throw .unreadableDatabase(
+                path: path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
         }
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             if errno == EINTR { continue }

@@ -63,6 +63,10 @@ public final class IndexPublisher {
             index = try VectorIndex.open(
                 at: location, manifest: manifest, expecting: embedder?.identity ?? manifest.model,
                 dimension: embedder?.dimension)
+            // A run killed right after publishing left the mirror one generation behind.
+            if published != nil, (try? VectorIndex.readManifest(at: location)) != manifest {
+                try? VectorIndex.writeManifest(manifest, to: location, keeping: [manifest])
+            }
         } else if embedding, let retriever {
             index = try VectorIndex(model: retriever.embedder.identity, dimension: retriever.embedder.dimension)
         }
@@ -120,7 +124,8 @@ public final class IndexPublisher {
             if let manifest {
                 // The mirror for people and tools that read the folder alone; the database stays the authority.
                 // The previous generation's files stay for readers that took it just before this commit.
-                try? VectorIndex.writeManifest(manifest, to: location, keeping: [manifest] + [previous].compactMap { $0 })
+                try? VectorIndex.writeManifest(
+                    manifest, to: location, keeping: [manifest] + [previous].compactMap { $0 })
             }
             if remaining > 0 || continuing { try begin() }
         } while remaining > 0

@@ -42,7 +42,10 @@ public enum IndexRoots {
                 }
             }
         }
-        let data = try JSONEncoder().encode(roots)
+        // Sorted keys: the same roots must make the same text, or an unchanged run would have a change to publish.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(roots)
         try store.setSetting(setting, to: String(decoding: data, as: UTF8.self))
     }
 
@@ -53,7 +56,8 @@ public enum IndexRoots {
             if let index = requests.firstIndex(where: { $0.include == root.include && $0.exclude == root.exclude }) {
                 requests[index].paths.append(root.path)
             } else {
-                requests.append(IndexRequest(paths: [root.path], include: root.include, exclude: root.exclude, prune: true))
+                requests.append(
+                    IndexRequest(paths: [root.path], include: root.include, exclude: root.exclude, prune: true))
             }
         }
         return requests

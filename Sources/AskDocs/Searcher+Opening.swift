@@ -26,7 +26,10 @@ extension Searcher {
         let termizer = try searchTermizer(for: store, retriever: loadModel)
         let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: database))
         let (state, manifest) = try store.snapshot {
-            (try VectorState.of(store, location: location), try PublishedGeneration.vectorManifest(of: store, at: location))
+            (
+                try VectorState.of(store, location: location),
+                try PublishedGeneration.vectorManifest(of: store, at: location)
+            )
         }
         let lexicalOnly = state == .none && manifest == nil
         if lexicalOnly && mode == .dense { throw PipelineError.lexicalOnly(database: database) }

@@ -200,7 +200,9 @@ public struct Searcher: Sendable {
         for entry in ranked {
             guard let chunk = byID[entry.id] else {
                 // Vectors and rows of one published generation always agree; anything else is damage.
-                if vectorsArePublished { throw PipelineError.inconsistentGeneration(database: store.path, chunkID: entry.id) }
+                if vectorsArePublished {
+                    throw PipelineError.inconsistentGeneration(database: store.path, chunkID: entry.id)
+                }
                 continue
             }
             let text = Array(chunk.text.utf8)

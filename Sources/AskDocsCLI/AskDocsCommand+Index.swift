@@ -86,8 +86,10 @@ extension AskDocsCommand {
             request.checkpointSeconds = checkpoints.checkpointSeconds
             let progress = TerminalProgress.start()
             defer { progress?.finish() }
+            var pipeline = IndexPipeline(request)
+            pipeline.onPhase = FaultInjection.publishHook()
             let report = try CommandFailure.reportingBusy {
-                try IndexPipeline(request).run { step in
+                try pipeline.run { step in
                     switch step {
                     case .storing(let files): progress?.show(files)
                     case .embedding(let done, let total): progress?.count(done, of: total, "chunks embedded")

@@ -51,10 +51,12 @@ extension AskDocsCommand {
             let log = EventLog()
             let progress = TerminalProgress.start()
             log.info("reindex of \(request.database) started")
+            var reindexer = Reindexer(request)
+            reindexer.onPhase = FaultInjection.publishHook()
             let report: ReindexReport
             do {
                 report = try CommandFailure.reportingBusy {
-                    try Reindexer(request).run(announce: { log.notice($0) }) { step in
+                    try reindexer.run(announce: { log.notice($0) }) { step in
                         switch step {
                         case .storing(let files): progress?.show(files)
                         case .embedding(let done, let total): progress?.count(done, of: total, "chunks embedded")
@@ -74,7 +76,8 @@ extension AskDocsCommand {
             let documents = report.index.documents
             log.info(
                 String(
-                    format: "reindex finished in %.1f s: %d added, %d updated, %d moved, %d removed, %d unchanged files",
+                    format:
+                        "reindex finished in %.1f s: %d added, %d updated, %d moved, %d removed, %d unchanged files",
                     documents.seconds + (report.index.vectors?.seconds ?? 0), documents.filesAdded,
                     documents.filesUpdated, documents.filesMoved, documents.vanished.count, documents.filesUnchanged))
             if output.json {

@@ -130,7 +130,11 @@ public final class DocumentStore: @unchecked Sendable {
         try locked { database in
             try database.transaction {
                 try database.run(
-                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    // An equal value writes nothing, so a run that changed nothing has no changes to publish.
+                    """
+                    INSERT INTO settings (key, value) VALUES (?, ?)
+                    ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE value IS NOT excluded.value
+                    """,
                     [.text(key), .text(value)])
             }
         }

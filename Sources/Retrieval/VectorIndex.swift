@@ -220,6 +220,21 @@ public final class VectorIndex: @unchecked Sendable {
         try locked { try rebuildLocked(vectors: nil, ids: nil) }
     }
 
+    /// The stored vectors of `ids`, in order (Flat and HNSW keep them; IVF cannot return them).
+    public func vectors(ids: [Int64]) throws -> [[Float]] {
+        try locked {
+            guard let handle, !ids.isEmpty else { return [] }
+            for id in ids where !storedIDs.contains(id) || tombstoneSet.contains(id) {
+                throw VectorIndexError.malformedInput("no vector for id \(id)")
+            }
+            var flat = [Float](repeating: 0, count: ids.count * dimension)
+            guard cfaiss_index_reconstruct(handle, Int64(ids.count), ids, &flat) == 0 else {
+                throw VectorIndexError.cannotReconstruct(factory: kindStorage.factory)
+            }
+            return (0..<ids.count).map { Array(flat[($0 * dimension)..<(($0 + 1) * dimension)]) }
+        }
+    }
+
     /// Replaces the whole content with these vectors (retraining an approximate index on them).
     public func rebuild(vectors: [[Float]], ids: [Int64]) throws {
         guard vectors.count == ids.count else {

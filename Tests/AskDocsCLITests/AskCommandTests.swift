@@ -116,7 +116,9 @@ struct AskCommandTests {
         #expect(
             Set(response.keys) == [
                 "question", "answerable", "answers", "best_candidate", "no_answer", "passages", "timings",
+                "generation",
             ])
+        #expect(response["generation"] as? Int ?? 0 >= 1, "the published generation that answered")
         #expect(response["question"] as? String == ask.questions[0].1)
         #expect(response["answerable"] as? Bool == true, "a boost of -100 makes every question answerable")
         let noAnswer = try #require(response["no_answer"] as? [String: Any])

@@ -143,7 +143,12 @@ struct CheckCommandTests {
         let corpus = try IndexedCorpus()
         try corpus.index()
         let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: corpus.db))
+        // The folder's manifest.json is a mirror no reader uses: damaging it is no problem.
         try Data(manifest.utf8).write(to: location.manifestURL)
+        #expect(try corpus.run(["check"]).status == 0)
+        #expect(try corpus.search("Rhein", ["--k", "2"]).count == 2)
+        // The manifest the database publishes is the one readers use.
+        try DocumentStore(path: corpus.db).setSetting("vector_manifest", to: manifest)
         let check = try corpus.run(["check"])
         #expect(check.status == 1)
         #expect(!check.standardOutput.contains("reindex"), "\(check.standardOutput)")

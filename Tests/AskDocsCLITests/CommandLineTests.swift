@@ -20,12 +20,18 @@ struct AskDocsProcess {
         var standardError: String
     }
 
-    /// Runs `askdocs arguments` in `directory` (nil: the test's working directory), with `input` on its stdin.
-    static func run(_ arguments: [String], input: Data? = nil, directory: URL? = nil) throws -> Result {
+    /// Runs `askdocs arguments` in `directory` (nil: the test's working directory), with `input` on its stdin and
+    /// `environment` added to the test's.
+    static func run(
+        _ arguments: [String], input: Data? = nil, directory: URL? = nil, environment: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe()
         let err = Pipe()
         let inPipe = Pipe()
