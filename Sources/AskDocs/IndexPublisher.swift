@@ -78,10 +78,15 @@ public final class IndexPublisher {
         changesAtBegin = store.totalChanges
     }
 
-    /// Brings the vectors in line with the batch and publishes it; with more chunks to embed than
-    /// `checkpointChunks`, publishes a generation per slice. Leaves a new batch open when `continuing`.
+    /// Brings the vectors in line with the batch and publishes it. Leaves a new batch open when `continuing`.
     /// A batch that changed nothing is committed without a new generation.
-    public func publish(continuing: Bool, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws {
+    ///
+    /// Every chunk of the batch is embedded before the commit, so no published generation has a row without its
+    /// vector; `sliced` publishes every `checkpointChunks` vectors instead, for rows that are published already
+    /// and only lack vectors (a repair, a conversion to a dense index).
+    public func publish(
+        continuing: Bool, sliced: Bool = false, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) throws {
         var remaining = 0
         repeat {
             let start = Date()
@@ -90,7 +95,8 @@ public final class IndexPublisher {
                 if let retriever {
                     var sync = VectorSync(store: store, retriever: retriever, location: location)
                     sync.checkpointChunks = checkpointChunks
-                    (slice, remaining) = try sync.synchronise(index, limit: checkpointChunks, progress: progress)
+                    (slice, remaining) = try sync.synchronise(
+                        index, limit: sliced ? checkpointChunks : nil, progress: progress)
                 } else {
                     slice = try VectorSync.removeStale(from: index, store: store)
                 }

@@ -70,7 +70,8 @@ public struct VectorSync: Sendable {
         publisher.checkpointChunks = checkpointChunks
         try publisher.begin()
         do {
-            try publisher.publish(continuing: false, progress: progress)
+            // The rows are published already; their vectors are published as they come.
+            try publisher.publish(continuing: false, sliced: true, progress: progress)
         } catch {
             store.rollbackBatch()
             throw error
