@@ -20,6 +20,11 @@ public struct IndexPipelineRequest: Sendable {
     public var checkpointChunks = IndexPublisher.defaultCheckpointChunks
     /// Seconds between published checkpoints at most.
     public var checkpointSeconds = 300.0
+    /// The FAISS structure of the vector index: `Flat` (exact, the default) or `HNSW<m>`; nil keeps what the index
+    /// was built with. Another one than the published index's is refused unless `convertsFactory`.
+    public var factory: String?
+    /// Whether a published index of another factory is rebuilt as `factory` from its own vectors (reindex).
+    public var convertsFactory = false
     /// Whether the run replaces an index built with another retriever: every file is read and embedded again and
     /// the old vectors are dropped, in one batch published at the end (readers keep the old index until then).
     public var rebuild = false
@@ -144,11 +149,17 @@ public struct IndexPipeline: Sendable {
         if try isNew || store.counts().chunks == 0 {
             try (request.embed ? VectorState.dense : .none).record(in: store)
         }
+        let kind = try Self.kind(request.factory)
+        if let kind, !request.convertsFactory, !request.rebuild,
+            let built = try? PublishedGeneration.vectorManifest(of: store, at: location), built.factory != kind.factory
+        {
+            throw PipelineError.indexFactoryMismatch(built: built.factory, requested: kind.factory)
+        }
         let publisher: IndexPublisher
         do {
             publisher = try IndexPublisher(
                 store: store, location: location, retriever: request.embed ? model : nil, embedding: request.embed,
-                replacing: request.rebuild)
+                replacing: request.rebuild, kind: kind)
         } catch let error as PipelineError {
             throw error
         } catch {
@@ -212,6 +223,24 @@ public struct IndexPipeline: Sendable {
         report.generation = publisher.published?.number
         report.publishes = publisher.publishes
         return report
+    }
+
+    /// The vector index structure `factory` names; those that must be trained on the whole corpus first (IVF) are
+    /// refused: checkpoints add vectors to the index as they come.
+    static func kind(_ factory: String?) throws(PipelineError) -> VectorIndexKind? {
+        guard let factory else { return nil }
+        let kind: VectorIndexKind
+        do {
+            kind = try VectorIndexKind(factory: factory)
+        } catch {
+            throw .unsupportedIndexFactory(factory: factory, reason: "not a factory AskDocs builds (Flat, HNSW<m>)")
+        }
+        guard !kind.needsTraining else {
+            throw .unsupportedIndexFactory(
+                factory: factory,
+                reason: "IVF indexes are trained on the whole corpus, and an index grows by checkpoints")
+        }
+        return kind
     }
 
     /// Runs a publish, its failures as `PipelineError.embeddingStopped`.

@@ -41,17 +41,20 @@ public final class IndexPublisher {
     /// Test hook: runs at each phase of every publish.
     package var onPhase: (@Sendable (PublishPhase) -> Void)?
     private var changesAtBegin = 0
+    /// Whether the next publish must write a generation even if the batch changed nothing (a rebuilt index).
+    private var mustPublish = false
 
     /// About four minutes of e5-small embedding on 2 cores, and well under a second to write a flat index of
     /// 100 000 vectors: checkpoints cost little and a kill loses little.
     public static let defaultCheckpointChunks = 2048
 
     /// Creates a publisher over `store`'s published state: its vector index when it has one (refusing another
-    /// model's), else an empty one for `retriever` when `embedding`; `replacing` starts an empty one whatever is
-    /// published (a rebuild with another retriever).
+    /// model's), else an empty one of `kind` for `retriever` when `embedding`; `replacing` starts an empty one
+    /// whatever is published (a rebuild with another retriever). A published index of another kind than `kind`
+    /// (when given) is rebuilt as `kind` from its own vectors, and published at the next publish.
     public init(
         store: DocumentStore, location: VectorIndexLocation, retriever: RetrieverModel?, embedding: Bool,
-        replacing: Bool = false
+        replacing: Bool = false, kind: VectorIndexKind? = nil
     ) throws {
         self.store = store
         self.location = location
@@ -60,15 +63,24 @@ public final class IndexPublisher {
         let manifest = replacing ? nil : try PublishedGeneration.vectorManifest(of: store, at: location)
         if let manifest {
             let embedder = retriever?.embedder
-            index = try VectorIndex.open(
+            var opened = try VectorIndex.open(
                 at: location, manifest: manifest, expecting: embedder?.identity ?? manifest.model,
                 dimension: embedder?.dimension)
+            if let kind, kind.factory != manifest.factory {
+                let ids = opened.chunkIDs
+                opened = try VectorIndex.build(
+                    model: opened.model, dimension: opened.dimension, kind: kind, metric: opened.metric,
+                    vectors: try opened.vectors(ids: ids), ids: ids)
+                mustPublish = true
+            }
+            index = opened
             // A run killed right after publishing left the mirror one generation behind.
             if published != nil, (try? VectorIndex.readManifest(at: location)) != manifest {
                 try? VectorIndex.writeManifest(manifest, to: location, keeping: [manifest])
             }
         } else if embedding, let retriever {
-            index = try VectorIndex(model: retriever.embedder.identity, dimension: retriever.embedder.dimension)
+            index = try VectorIndex(
+                model: retriever.embedder.identity, dimension: retriever.embedder.dimension, kind: kind ?? .flat)
         }
     }
 
@@ -104,7 +116,7 @@ public final class IndexPublisher {
             }
             let changed =
                 store.totalChanges != changesAtBegin || slice.vectorsAdded > 0 || slice.vectorsRemoved > 0
-                || published == nil
+                || published == nil || mustPublish
             guard changed else {
                 try store.commitBatch()
                 if continuing { try begin() }
@@ -127,6 +139,7 @@ public final class IndexPublisher {
             let previous = published?.manifest
             published = next
             publishes += 1
+            mustPublish = false
             if let manifest {
                 // The mirror for people and tools that read the folder alone; the database stays the authority.
                 // The previous generation's files stay for readers that took it just before this commit.

@@ -32,6 +32,10 @@ public enum PipelineError: LocalizedError, Equatable, Sendable {
     case embeddingStopped(reason: String)
     /// Another process (`pid` when known) is writing the database: indexing, reindexing or repairing it.
     case indexBusy(database: String, pid: Int?)
+    /// A vector index structure the pipeline cannot build.
+    case unsupportedIndexFactory(factory: String, reason: String)
+    /// The published vector index has another structure than the one asked for.
+    case indexFactoryMismatch(built: String, requested: String)
     /// The database records no files or folders it was built from (built before roots were recorded).
     case noRoots(database: String)
     /// A vector of the published generation has no chunk row in it: the index was changed outside a publish.
@@ -72,6 +76,10 @@ public enum PipelineError: LocalizedError, Equatable, Sendable {
             "embedding stopped: \(reason)"
         case .indexBusy(let database, let pid):
             "another run\(pid.map { " (pid \($0))" } ?? "") is writing \(database); try again when it has finished"
+        case .unsupportedIndexFactory(let factory, let reason):
+            "cannot build a '\(factory)' vector index: \(reason)"
+        case .indexFactoryMismatch(let built, let requested):
+            "the vector index is a '\(built)' index, not '\(requested)'; reindexing with the new factory rebuilds it"
         case .noRoots(let database):
             "\(database) records no files or folders it was indexed from; name them once, and they are recorded"
         case .inconsistentGeneration(let database, let chunkID):

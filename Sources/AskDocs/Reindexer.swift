@@ -13,6 +13,8 @@ public struct ReindexRequest: Sendable {
     public var retriever: String?
     /// The retriever when neither the request nor the database names one.
     public var defaultRetriever: String
+    /// The vector index structure (nil: the one it has); another one rebuilds the index from its own vectors.
+    public var factory: String?
     /// Chunks stored between published checkpoints.
     public var checkpointChunks = IndexPublisher.defaultCheckpointChunks
     /// Seconds between published checkpoints at most.
@@ -74,6 +76,8 @@ public struct Reindexer: Sendable {
             embed: state == .dense, defaultRetriever: request.defaultRetriever)
         pipeline.checkpointChunks = request.checkpointChunks
         pipeline.checkpointSeconds = request.checkpointSeconds
+        pipeline.factory = request.factory
+        pipeline.convertsFactory = true
         var reason: String?
         if state == .dense, let name,
             let manifest = try? PublishedGeneration.vectorManifest(of: store, at: location)
@@ -86,6 +90,12 @@ public struct Reindexer: Sendable {
         if let reason {
             pipeline.rebuild = true
             announce("rebuilding every document and vector: \(reason)")
+        } else if let kind = try IndexPipeline.kind(request.factory),
+            let manifest = try? PublishedGeneration.vectorManifest(of: store, at: location),
+            manifest.factory != kind.factory
+        {
+            reason = "the vector index is '\(manifest.factory)', the factory is now '\(kind.factory)'"
+            announce("rebuilding the vector index from its vectors: \(reason ?? "")")
         }
         var runner = IndexPipeline(pipeline, cache: cache)
         runner.onPhase = onPhase

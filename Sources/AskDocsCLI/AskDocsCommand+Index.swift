@@ -84,6 +84,7 @@ extension AskDocsCommand {
                 retriever: retriever.retriever, embed: !noEmbed, defaultRetriever: configuration.retrieverModel)
             request.checkpointChunks = checkpoints.checkpointChunks
             request.checkpointSeconds = checkpoints.checkpointSeconds
+            request.factory = checkpoints.indexFactory
             let progress = TerminalProgress.start()
             defer { progress?.finish() }
             var pipeline = IndexPipeline(request)

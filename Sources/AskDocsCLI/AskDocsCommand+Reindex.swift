@@ -48,6 +48,7 @@ extension AskDocsCommand {
                 defaultRetriever: configuration.retrieverModel)
             request.checkpointChunks = checkpoints.checkpointChunks
             request.checkpointSeconds = checkpoints.checkpointSeconds
+            request.factory = checkpoints.indexFactory
             let log = EventLog()
             let progress = TerminalProgress.start()
             log.info("reindex of \(request.database) started")

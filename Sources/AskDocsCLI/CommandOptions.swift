@@ -134,8 +134,14 @@ struct AskReadingOptions: ParsableArguments {
     }
 }
 
-/// How often `index` and `reindex` publish what they have stored and embedded.
+/// How often `index` and `reindex` publish what they have stored and embedded, and the vector index structure.
 struct CheckpointOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The vector index: Flat (exact, the default) or HNSW<m> (approximate graph); `reindex` with another "
+                + "one rebuilds the index from its vectors.", valueName: "factory"))
+    var indexFactory: String?
+
     @Option(help: "Chunks stored between published checkpoints (a killed run loses at most these).")
     var checkpointChunks = IndexPublisher.defaultCheckpointChunks
 

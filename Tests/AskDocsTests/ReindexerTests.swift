@@ -239,4 +239,46 @@ struct ReindexerTests {
         )
         #expect(manifest.model.id == "other-retriever")
     }
+
+    @Test("another index factory rebuilds the vector index from its vectors, announced; index refuses to mix them")
+    func factoryChange() throws {
+        let workspace = try Workspace()
+        try Self.corpus(workspace)
+        let retriever = try TinyRetriever.folder(in: workspace)
+        let database = workspace.path("live/index.sqlite")
+        _ = try Self.index(workspace, into: database, retriever: retriever)
+        let before = try IndexContents.read(database, root: workspace.path("docs"))
+        var request = ReindexRequest(database: database)
+        request.factory = "HNSW16"
+        var announced: [String] = []
+        let report = try Reindexer(request, cache: Self.emptyCache).run(announce: { announced.append($0) })
+        #expect(announced.count == 1 && announced[0].contains("HNSW16"), "\(announced)")
+        #expect(report.index.vectors?.vectorsAdded == 0, "the vectors are reused, not embedded again")
+        #expect(report.index.publishes == 1)
+        let store = try DocumentStore(path: database)
+        let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: database))
+        #expect(try PublishedGeneration.vectorManifest(of: store, at: location)?.factory == "HNSW16")
+        #expect(try IndexContents.read(database, root: workspace.path("docs")).matches(before))
+        #expect(try IndexCheck.open(database: database).run().isEmpty)
+        // Deleting from HNSW leaves tombstones, and the index keeps working through reindexes.
+        try FileManager.default.removeItem(atPath: workspace.path("docs/b.md"))
+        var again = ReindexRequest(database: database)
+        again.checkpointChunks = 4
+        _ = try Reindexer(again, cache: Self.emptyCache).run()
+        #expect(try IndexCheck.open(database: database).run().isEmpty)
+        var mixed = IndexPipelineRequest(
+            database: database, files: IndexRequest(paths: [workspace.path("docs")]), retriever: retriever)
+        mixed.factory = "Flat"
+        #expect(throws: PipelineError.indexFactoryMismatch(built: "HNSW16", requested: "Flat")) {
+            try IndexPipeline(mixed, cache: Self.emptyCache).run()
+        }
+        var ivf = mixed
+        ivf.factory = "IVF16,Flat"
+        #expect {
+            try IndexPipeline(ivf, cache: Self.emptyCache).run()
+        } throws: { error in
+            guard case PipelineError.unsupportedIndexFactory = error else { return false }
+            return true
+        }
+    }
 }
