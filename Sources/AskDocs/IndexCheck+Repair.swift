@@ -22,6 +22,13 @@ extension IndexCheck {
     ) throws -> VectorSyncReport {
         let lock = try IndexLock.acquire(database: store.path)
         defer { lock.release() }
+        return try repairLocked(with: retriever, progress: progress)
+    }
+
+    /// `repair`, with the lock held.
+    func repairLocked(
+        with retriever: RetrieverModel, progress: (_ done: Int, _ total: Int) -> Void
+    ) throws -> VectorSyncReport {
         do {
             if !publishedIndexIsReadable() {
                 // Derived data: start over with an empty index, published with the vectors embedded again.
@@ -59,12 +66,14 @@ extension IndexCheck {
         with retriever: RetrieverModel, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) throws -> VectorSyncReport {
         _ = try Searcher.searchTermizer(for: store, retriever: { retriever })
+        let lock = try IndexLock.acquire(database: store.path)
+        defer { lock.release() }
         do {
             try store.setSetting(RetrieverModel.setting, to: retriever.reference)
             try VectorState.dense.record(in: store)
         } catch {
             throw PipelineError.unreadableDatabase(path: store.path, reason: error.localizedDescription)
         }
-        return try repair(with: retriever, progress: progress)
+        return try repairLocked(with: retriever, progress: progress)
     }
 }

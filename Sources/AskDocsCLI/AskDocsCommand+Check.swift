@@ -51,7 +51,7 @@ extension AskDocsCommand {
             if repair && (repairable || converting) {
                 let progress = TerminalProgress.start()
                 defer { progress?.finish() }
-                try CommandFailure.reporting {
+                try CommandFailure.reportingBusy {
                     let name =
                         try RetrieverModel.name(named: retriever.retriever, recordedIn: store)
                         ?? configuration.retrieverModel
