@@ -42,26 +42,30 @@ final class BlobFile {
         if posixClose(descriptor) != 0 { throw Self.error(errno, url) }
     }
 
-    /// Hashes the first `size` bytes of the file at `url` into `hasher` (the part of a download to resume).
-    static func hash(_ url: URL, into hasher: inout BlobHasher) throws {
+    /// Hashes the first `size` bytes of the file at `url` into `hasher` (the part of a download to resume); a file
+    /// that ends earlier hashes what it has. Reading stops at `size`, whatever follows (or keeps coming).
+    static func hash(_ url: URL, size: Int64, into hasher: inout BlobHasher) throws {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw HubError.fileSystem(path: url.path, reason: "cannot open for reading")
         }
         defer { try? handle.close() }
-        while true {
+        var left = size
+        while left > 0 {
             let chunk: Data?
-            do { chunk = try handle.read(upToCount: 1 << 20) } catch {
+            do { chunk = try handle.read(upToCount: Int(min(left, 1 << 20))) } catch {
                 throw HubError.fileSystem(path: url.path, reason: error.localizedDescription)
             }
             guard let chunk, !chunk.isEmpty else { return }
             chunk.withUnsafeBytes { hasher.update($0) }
+            left -= Int64(chunk.count)
         }
     }
 
-    /// The digest of the file at `url`, of the kind `digest` is.
+    /// The digest of the first `size` bytes (the whole blob, as its size on disk) of the file at `url`, of the kind
+    /// `digest` is.
     static func digest(of url: URL, like digest: BlobDigest, size: Int64) throws -> String {
         var hasher = BlobHasher(for: digest, size: size)
-        try hash(url, into: &hasher)
+        try hash(url, size: size, into: &hasher)
         return hasher.finalize()
     }
 

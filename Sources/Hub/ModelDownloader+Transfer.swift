@@ -66,7 +66,7 @@ extension ModelDownloader {
             .int64Value ?? 0
         if plan.size > 0, offset > plan.size { offset = 0 }
         var hasher = plan.digest.map { BlobHasher(for: $0, size: plan.size) }
-        if offset > 0, hasher != nil { try BlobFile.hash(incomplete, into: &hasher!) }
+        if offset > 0, hasher != nil { try BlobFile.hash(incomplete, size: offset, into: &hasher!) }
         if plan.size > 0, offset == plan.size {
             progress(offset)
             return TransferResult(size: offset, digest: hasher?.finalize())

@@ -95,6 +95,53 @@ struct ModelDownloaderFaultTests {
         #expect(!blobs.contains { $0.hasPrefix(expected) })
     }
 
+    @Test("a disk without room for the files is refused before anything is written")
+    func diskTooSmall() async throws {
+        let temporary = try TemporaryFolder()
+        // The repo info claims a petabyte per weights file: more than any disk here has free.
+        let standIn = try HubStandIn(
+            repos: ["tests/tiny-qa": TestRepos.questionAnswering(in: temporary.url)],
+            options: ["--claim-size", "1000000000000000"])
+        let cache = temporary.url.appendingPathComponent("hub")
+        let error = await #expect(throws: HubError.self) {
+            try await ModelDownloader(environment: Base.environment(standIn, cache: cache)).pull("tests/tiny-qa")
+        }
+        guard case .diskFull(_, let needed) = error else {
+            Issue.record("expected a full disk, got \(String(describing: error))")
+            return
+        }
+        #expect((needed ?? 0) >= 1_000_000_000_000_000)
+        #expect(error?.localizedDescription.contains("HF_HUB_CACHE") == true)
+        #expect(Self.snapshotEntries(cache, "tests/tiny-qa").isEmpty)
+        let blobs = cache.appendingPathComponent("models--tests--tiny-qa/blobs")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: blobs.path)) ?? []).isEmpty)
+    }
+
+    @Test("the disk filling up mid-file (ENOSPC from /dev/full) is a full-disk error; nothing reaches snapshots/")
+    func diskFillsUp() async throws {
+        let temporary = try TemporaryFolder()
+        let repo = try TestRepos.questionAnswering(in: temporary.url)
+        let standIn = try HubStandIn(repos: ["tests/tiny-qa": repo])
+        let cache = temporary.url.appendingPathComponent("hub")
+        // The weights' partial blob is the kernel's always-full device: every write to it fails with ENOSPC.
+        let weights = try Data(contentsOf: repo.appendingPathComponent("model.safetensors"))
+        let blobs = cache.appendingPathComponent("models--tests--tiny-qa/blobs")
+        try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
+        let incomplete = blobs.appendingPathComponent(Base.sha256(weights) + ".incomplete")
+        try FileManager.default.createSymbolicLink(
+            at: incomplete, withDestinationURL: URL(fileURLWithPath: "/dev/full"))
+        let once = ModelDownloader(
+            environment: Base.environment(standIn, cache: cache), options: HubDownloadOptions(attempts: 1))
+        let error = await #expect(throws: HubError.self) { try await once.pull("tests/tiny-qa") }
+        guard case .diskFull = error else {
+            Issue.record("expected a full disk, got \(String(describing: error))")
+            return
+        }
+        #expect(error?.localizedDescription.contains("no space left") == true)
+        #expect(Self.snapshotEntries(cache, "tests/tiny-qa").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: blobs.appendingPathComponent(Base.sha256(weights)).path))
+    }
+
     @Test("404s name the repo, the revision or the file")
     func notFound() async throws {
         let temporary = try TemporaryFolder()

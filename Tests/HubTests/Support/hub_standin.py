@@ -150,7 +150,9 @@ class Handler(BaseHTTPRequestHandler):
                 sibling["size"] = len(item.data)
                 sibling["blobId"] = item.blob_id
                 if item.lfs:
-                    sibling["lfs"] = {"sha256": item.sha256, "size": len(item.data), "pointerSize": item.pointer_size}
+                    size = self.server.options.claim_size or len(item.data)
+                    sibling["size"] = size
+                    sibling["lfs"] = {"sha256": item.sha256, "size": size, "pointerSize": item.pointer_size}
             siblings.append(sibling)
         info = {
             "_id": repo.commit[:24],
@@ -185,7 +187,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Location", f"http://{host}/cdn/{item.sha256}")
             self.send_header("ETag", f'"{item.blob_id}"')
             self.send_header("X-Linked-Etag", f'"{item.sha256}"')
-            self.send_header("X-Linked-Size", str(len(item.data)))
+            self.send_header("X-Linked-Size", str(self.server.options.claim_size or len(item.data)))
             self.send_header("X-Repo-Commit", repo.commit)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -250,6 +252,7 @@ def main():
     parser.add_argument("--corrupt", action="append", default=[], help="serve this file with one byte flipped")
     parser.add_argument("--chunk-delay", type=float, default=0, help="seconds to sleep after each 16 KiB")
     parser.add_argument("--log", help="append one line per request to this file")
+    parser.add_argument("--claim-size", type=int, help="report this size for every LFS file (repo info, X-Linked-Size)")
     options = parser.parse_args()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

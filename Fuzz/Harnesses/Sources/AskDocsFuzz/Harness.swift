@@ -16,6 +16,8 @@ enum Harness: String, CaseIterable {
     case markdown
     case jsonLines = "jsonl"
     case text
+    case gzip
+    case office
 
     /// The harness `ASKDOCS_FUZZ_HARNESS` names; one executable serves them all so one build suffices.
     static let selected: Harness = {
@@ -79,6 +81,14 @@ enum Harness: String, CaseIterable {
         case .text:
             _ = TextDecoder.looksBinary(data)
             _ = TextDecoder.decode(data)
+        case .gzip:
+            // The limit keeps a bomb from being the harness's out-of-memory crash instead of a typed error.
+            _ = try? GzipDecoder.decompress(data, limit: 1 << 24)
+        case .office:
+            // One ZIP container, read as each of the three formats it could claim to be.
+            for format in [DocumentFormat.docx, .odt, .epub] {
+                _ = try? OfficeReader.read(data, format: format, limit: 1 << 24)
+            }
         }
     }
 
