@@ -20,7 +20,7 @@ extension AskDocsCommand {
                 `serve` keep answering from the last published state and a run killed at any moment loses at most \
                 one checkpoint; the next run finishes the work. A different retriever (--retriever, or a new \
                 revision of the recorded one) rebuilds every document and vector, announced, and publishes once at \
-                the end.
+                the end; another --index-factory rebuilds the vector index from its own vectors.
 
                 One run at a time: the exit status is 0 when the index is up to date, 1 when the run failed, 75 \
                 when another index, reindex or repair holds the database's lock. Log lines go to stderr, one per \

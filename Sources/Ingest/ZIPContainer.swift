@@ -1,7 +1,7 @@
 import Foundation
 import ZIPFoundation
 
-/// The parts of a ZIP-based document (DOCX, ODT, EPUB), read from memory with ZIPFoundation, with every part's
+/// The parts of a ZIP-based document (DOCX, ODT, EPUB), read with ZIPFoundation, with every part's
 /// size bounded so a small archive cannot expand into all of memory.
 struct ZIPContainer {
     private let archive: Archive
@@ -13,8 +13,20 @@ struct ZIPContainer {
 
     /// Opens `data`; a truncated or damaged archive throws one line.
     init(_ data: Data, kind: String, limit: Int) throws {
+        // Read from a private file, not ZIPFoundation's in-memory file: its reads trap ("Range requires lowerBound
+        // <= upperBound") when an entry's offsets point past the end of the data, where a file read ends cleanly
+        // and becomes an error (fuzzing found it: Tests/IngestTests/Fixtures/damaged-offsets.docx).
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-zip-\(UUID().uuidString)")
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            try data.write(to: file)
+        } catch {
+            throw IngestError.damagedArchive(
+                "cannot stage the \(kind) archive for reading: \(error.localizedDescription)")
+        }
+        // The open archive keeps its descriptor; the name can go at once.
+        defer { try? FileManager.default.removeItem(at: file) }
+        do {
+            archive = try Archive(url: file, accessMode: .read)
         } catch {
             throw IngestError.damagedArchive("not a readable \(kind) (ZIP archive truncated or damaged)")
         }

@@ -73,7 +73,9 @@ struct CommandLineTests {
 
     @Test(
         "help discussions join their lines without stray backslashes",
-        arguments: [["search"], ["check"], ["eval", "retrieval"], ["index"], ["read"], ["eval", "squad"]])
+        arguments: [
+            ["search"], ["check"], ["eval", "retrieval"], ["index"], ["read"], ["eval", "squad"], ["reindex"],
+        ])
     func helpHasNoStrayBackslashes(command: [String]) throws {
         let result = try AskDocsProcess.run(command + ["--help"])
         #expect(result.status == 0)

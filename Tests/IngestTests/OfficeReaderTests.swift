@@ -80,4 +80,12 @@ struct OfficeReaderTests {
         }
         #expect(!IngestError.damagedArchive("x").isSkip)
     }
+
+    @Test("an archive whose entries point outside it (a fuzzer's find) is a damaged file, not a crash")
+    func entriesOutsideTheArchive() throws {
+        // A DOCX with bytes erased from its middle: the central directory's offsets and sizes run past the data.
+        let path = IngestFixtures.fixturePath("damaged-offsets.docx")
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(throws: IngestError.self) { try DocumentReader().read(data, path: path) }
+    }
 }

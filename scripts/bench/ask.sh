@@ -48,7 +48,8 @@ if [ -z "$bin" ]; then
   swift build -c release --product askdocs >&2
   bin="$(swift build -c release --show-bin-path)/askdocs"
 fi
-[ -n "$passages" ] || passages="$("$bin" ask --help | sed -n 's/.*--passages <passages>.*(default: \([0-9]*\)).*/\1/p') 20"
+# The default as `ask --help` states it ("... else N)"), wrapped lines joined.
+[ -n "$passages" ] || passages="$("$bin" ask --help | tr -s ' \n' ' ' | perl -ne 'print $1 if /--passages <passages>.*?else (\d+)\)/') 20"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
