@@ -143,8 +143,7 @@ public struct IndexPipeline: Sendable {
             indexer.chunker = Chunker(counter: model.tokenCounter)
             // An index made with word terms keeps them (a converted BM25-only index): queries are made the same way.
             let terms = try store.setting(Indexer.termsSetting)
-            if terms != WordTermizer().identifier && !request.rebuild { indexer.termizer = model.termizer }
-            if request.rebuild && terms != WordTermizer().identifier { indexer.termizer = model.termizer }
+            if terms != WordTermizer().identifier { indexer.termizer = model.termizer }
         }
         if try isNew || store.counts().chunks == 0 {
             try (request.embed ? VectorState.dense : .none).record(in: store)

@@ -105,8 +105,7 @@ public final class IndexPublisher {
             var slice = VectorSyncReport()
             if let index {
                 if let retriever {
-                    var sync = VectorSync(store: store, retriever: retriever, location: location)
-                    sync.checkpointChunks = checkpointChunks
+                    let sync = VectorSync(store: store, retriever: retriever, location: location)
                     (slice, remaining) = try sync.synchronise(
                         index, limit: sliced ? checkpointChunks : nil, progress: progress)
                 } else {
