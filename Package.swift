@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: Native shims
@@ -88,13 +92,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The HTTP API (the Serve issue); nothing in it yet, so it depends on nothing.
-        .target(name: "Server", swiftSettings: swiftSettings),
+        // The HTTP API over the pipelines: Hummingbird 2 routes, dynamic batching of reads, Prometheus metrics.
+        .target(
+            name: "Server",
+            dependencies: [
+                "AskDocs", "Reader",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "AskDocsCLI",
             dependencies: [
-                "AskDocs", "Tokenizers", "Transformer", "Retrieval", "Reader", "DocumentStore", "Hub",
+                "AskDocs", "Tokenizers", "Transformer", "Retrieval", "Reader", "DocumentStore", "Hub", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -94,22 +94,11 @@ struct SearchFilterOptions: ParsableArguments {
             modifiedAfter: modifiedAfter.flatMap(Self.date))
     }
 
-    /// A path prefix as stored paths are written: absolute, `.` and `..` removed, links not resolved (documents are
-    /// stored under the path they were indexed by).
-    static func absolutePrefix(_ prefix: String) -> String {
-        let absolute = FileWalker.absolutePath(prefix)
-        let keepSlash = prefix.hasSuffix("/") && !absolute.hasSuffix("/")
-        return keepSlash ? absolute + "/" : absolute
-    }
+    /// A path prefix as stored paths are written (`SearchFilter.absolutePrefix`).
+    static func absolutePrefix(_ prefix: String) -> String { SearchFilter.absolutePrefix(prefix) }
 
-    /// `YYYY-MM-DD` (midnight UTC) or a full ISO 8601 date and time.
-    static func date(_ text: String) -> Date? {
-        let full = ISO8601DateFormatter()
-        if let date = full.date(from: text) { return date }
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
-        return day.date(from: text)
-    }
+    /// `YYYY-MM-DD` (midnight UTC) or a full ISO 8601 date and time (`SearchFilter.date`).
+    static func date(_ text: String) -> Date? { SearchFilter.date(text) }
 }
 
 /// `--passages`, `--mode` and `--reader`: how `ask` and `eval ask` retrieve and read, each defaulting to askdocs.toml.

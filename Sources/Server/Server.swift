@@ -1,2 +1,0 @@
-/// The HTTP API (Hugging Face Inference-API compatible).
-public enum ServerModule {}
