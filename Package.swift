@@ -130,9 +130,11 @@ let package = Package(
             name: "AskDocsCLITests",
             dependencies: [
                 "AskDocs", "AskDocsCLI", "DocumentStore", "Reader", "Retrieval", "Transformer", "IndexTestSupport",
+                "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            // Read by path (#filePath): the tests hand these files to the built executable.
-            exclude: ["Fixtures"],
+            // Read by path (#filePath): the tests hand these files to the built executable; Support holds the
+            // browser and schemathesis drivers the serve tests run.
+            exclude: ["Fixtures", "Support"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -168,6 +170,10 @@ let package = Package(
             name: "HubTests", dependencies: ["Hub"],
             // The local Hub stand-in (Python) and its helpers, run by path (#filePath).
             exclude: ["Support"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServerTests", dependencies: ["Server", "AskDocs", "Reader", "Transformer", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -15,12 +15,12 @@ public final class ServerMetrics: Sendable {
     public init() {
         batchRequests = registry.makeValueHistogram(
             descriptor: .init(
-                namespace: "askdocs", metricName: "batch_requests", unitName: "count",
+                namespace: "askdocs", metricName: "batch_requests", unitName: "",
                 helpText: "Requests read together in one model batch."),
             labels: [], buckets: [1, 2, 4, 8, 16, 32, 64])
         batchWindows = registry.makeValueHistogram(
             descriptor: .init(
-                namespace: "askdocs", metricName: "batch_windows", unitName: "count",
+                namespace: "askdocs", metricName: "batch_windows", unitName: "",
                 helpText: "Model windows in one batch."),
             labels: [], buckets: [1, 2, 4, 8, 16, 32, 64, 128])
         batchSeconds = registry.makeDurationHistogram(

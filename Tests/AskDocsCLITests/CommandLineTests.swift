@@ -25,8 +25,16 @@ struct AskDocsProcess {
     static func run(
         _ arguments: [String], input: Data? = nil, directory: URL? = nil, environment: [String: String] = [:]
     ) throws -> Result {
+        try runTool(executable.path, arguments: arguments, input: input, directory: directory, environment: environment)
+    }
+
+    /// Runs another program (a script, Python) the same way.
+    static func runTool(
+        _ path: String, arguments: [String], input: Data? = nil, directory: URL? = nil,
+        environment: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         if !environment.isEmpty {

@@ -1,0 +1,175 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A running `askdocs serve --port 0`, its port read from its log, and a small HTTP client for it.
+final class ServeProcess: @unchecked Sendable {
+    let process = Process()
+    private(set) var port = 0
+    private let lock = NSLock()
+    private var logData = Data()
+    private let logReady = DispatchSemaphore(value: 0)
+
+    static let tinyReader = AskCorpus.reader
+
+    /// Starts `askdocs serve --port 0 arguments` and waits until it is listening (and ready, unless told not to).
+    init(_ arguments: [String], environment: [String: String] = [:], waitForReady: Bool = true) throws {
+        process.executableURL = AskDocsProcess.executable
+        process.arguments = ["serve", "--port", "0"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "ASKDOCS_TOKEN")
+        env.merge(environment) { $1 }
+        process.environment = env
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.lock()
+            self.logData.append(data)
+            self.lock.unlock()
+            self.logReady.signal()
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let text = log
+            if port == 0, let range = text.range(of: "listening on http://127.0.0.1:") {
+                port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
+            }
+            if port != 0 && (!waitForReady || text.contains("ready: reader")) { return }
+            if !process.isRunning { throw ServeFailure("askdocs serve exited: \(text)") }
+            _ = logReady.wait(timeout: .now() + .milliseconds(100))
+        }
+        throw ServeFailure("askdocs serve did not start within 60 s: \(log)")
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// Everything the server logged so far.
+    var log: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: logData, as: UTF8.self)
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// SIGTERM, then the exit status.
+    func terminate() -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    struct Reply: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: Data
+
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: Any? { try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) }
+        var error: String? { (json as? [String: Any])?["error"] as? String }
+    }
+
+    /// One request over a fresh connection.
+    func send(_ method: HTTPMethod = .POST, _ path: String, _ body: String? = nil, headers: [String: String] = [:])
+        async throws -> Reply
+    {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: Data(bytes.readableBytesView))
+    }
+
+    /// A POST of a JSON value.
+    func post(_ path: String, json: Any, headers: [String: String] = [:]) async throws -> Reply {
+        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+        return try await send(.POST, path, String(decoding: data, as: UTF8.self), headers: headers)
+    }
+
+    /// Waits until `depth` requests wait for the model (read from `/metrics`).
+    func waitForQueueDepth(_ depth: Double, within limit: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if try await metric("askdocs_queue_depth_requests") == depth { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ServeFailure("the queue never held \(depth) requests within \(limit): \(log)")
+    }
+
+    /// Waits until the log contains `text`.
+    func waitForLog(_ text: String, within limit: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if log.contains(text) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ServeFailure("the log never said \(text): \(log)")
+    }
+
+    /// A request sent on a raw socket and not read: closing it is a client that goes away.
+    final class RawRequest {
+        private var descriptor: Int32
+
+        init(port: Int, path: String, body: String) throws {
+            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard descriptor >= 0 else { throw ServeFailure("socket() failed") }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard connected == 0 else { throw ServeFailure("connect() failed") }
+            let request =
+                "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let sent = Array(request.utf8).withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
+            guard sent == request.utf8.count else { throw ServeFailure("send() failed") }
+        }
+
+        /// Hangs up.
+        func close() {
+            if descriptor >= 0 { Glibc.close(descriptor) }
+            descriptor = -1
+        }
+
+        deinit { close() }
+    }
+
+    /// The value of one Prometheus sample (the first line starting with `name`), or nil.
+    func metric(_ name: String) async throws -> Double? {
+        let text = try await send(.GET, "/metrics").text
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
+            return Double(line.split(separator: " ").last ?? "")
+        }
+        return nil
+    }
+}
+
+struct ServeFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
