@@ -72,11 +72,16 @@ struct CommandLineTests {
         }
     }
 
-    @Test("an unimplemented subcommand says so and exits non-zero")
-    func unimplementedSubcommandFails() throws {
-        let result = try AskDocsProcess.run(["serve"])
-        #expect(result.status != 0)
-        #expect(result.standardError.contains("not implemented yet"))
+    @Test("serve with a reader folder that does not exist exits 1 with one actionable line")
+    func serveWithMissingReaderFails() throws {
+        let result = try AskDocsProcess.run(
+            ["serve", "--port", "0", "--reader", "/nonexistent/reader"],
+            environment: ["HF_HUB_CACHE": "/nonexistent/cache"])
+        #expect(result.status == 1)
+        let last = result.standardError.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(
+            last == "Error: reader model folder /nonexistent/reader does not exist; "
+                + "give a reader model folder or a Hugging Face id in /nonexistent/cache", "\(result.standardError)")
     }
 
     @Test(
