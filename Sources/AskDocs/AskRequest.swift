@@ -129,8 +129,17 @@ public struct AskResponse: Sendable, Equatable, Codable {
     public struct NoAnswer: Sendable, Equatable, Codable {
         /// Probability that the passages do not answer the question.
         public var probability: Double
-        /// The boosted null score.
-        public var score: Double
+        /// The boosted null score; nil when no passage was read (there is no null score to report).
+        public var score: Double?
+
+        enum CodingKeys: String, CodingKey { case probability, score }
+
+        /// Encodes both keys, `null` for a missing score (JSON has no infinity).
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(probability, forKey: .probability)
+            try container.encode(score, forKey: .score)
+        }
     }
 
     /// A retrieved chunk (read with its neighbours, see `AskRequest.neighbours`).

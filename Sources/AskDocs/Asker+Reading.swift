@@ -107,7 +107,8 @@ extension Asker {
             question: question, answerable: ranking.isAnswerable && !answers.isEmpty,
             answers: ranking.isAnswerable ? answers : [], bestCandidate: answers.first,
             noAnswer: AskResponse.NoAnswer(
-                probability: ranking.noAnswer.probability, score: Double(ranking.noAnswer.score)),
+                probability: ranking.noAnswer.probability,
+                score: ranking.noAnswer.score.isFinite ? Double(ranking.noAnswer.score) : nil),
             passages: results.map {
                 AskResponse.Passage(
                     chunkID: $0.chunk.id, document: Self.document(of: $0.chunk), start: $0.chunk.startOffset,

@@ -167,6 +167,17 @@ struct AskCommandTests {
         #expect((response["best_candidate"] as? [String: Any])?["text"] as? String == answers[0]["text"] as? String)
     }
 
+    @Test("a question no passage matches gives valid --json: no answer, probability 1, a null score, no passages")
+    func nothingMatched() throws {
+        // A filter no document passes: nothing is read and there is no null score (it was -inf, which JSON
+        // cannot hold, and the encoder failed; found by the schemathesis run against serve).
+        let ask = try AskCorpus()
+        let json = try ask.askJSON("Where is it?", ["--mode", "bm25", "--lang", "xx"])
+        #expect(json["answerable"] as? Bool == false && (json["passages"] as? [Any])?.isEmpty == true)
+        let noAnswer = try #require(json["no_answer"] as? [String: Any])
+        #expect(noAnswer["probability"] as? Double == 1 && noAnswer["score"] is NSNull, "\(noAnswer)")
+    }
+
     @Test("piped human output marks the answer with brackets and no colour; no answer prints the best candidate")
     func humanOutput() throws {
         let ask = try AskCorpus()
