@@ -42,8 +42,9 @@ struct AskRouteRequest {
             modifiedAfter = date
         }
         return SearchFilter(
-            pathPrefix: try fields.optionalString("path_prefix").map(SearchFilter.absolutePrefix),
-            pathGlob: try fields.optionalString("glob"), languages: Set(try fields.strings("languages") ?? []),
+            pathPrefix: try fields.optionalString("path_prefix", maxLength: 4096).map(SearchFilter.absolutePrefix),
+            pathGlob: try fields.optionalString("glob", maxLength: 4096),
+            languages: Set(try fields.strings("languages") ?? []),
             modifiedAfter: modifiedAfter)
     }
 }

@@ -290,7 +290,9 @@ struct ServeCommandTests {
 
     @Test("SIGTERM: the request in flight is answered, a new one gets 503, the server exits 0")
     func gracefulShutdown() async throws {
-        let server = try ServeProcess(["--reader", ServeProcess.tinyReader, "--max-wait-ms", "3000"])
+        // The request in flight waits 10 s for company, which keeps the server draining (and refusing) that long:
+        // time enough for a test process starved by the rest of the suite to send its request and see the 503.
+        let server = try ServeProcess(["--reader", ServeProcess.tinyReader, "--max-wait-ms", "10000"])
         let body = try Self.text(Self.inference("Who?", "Clara lives here."))
         async let inFlight = server.send(.POST, "/models/tiny-xlmr-qa", body)
         try await server.waitForQueueDepth(1)
