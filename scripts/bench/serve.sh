@@ -5,7 +5,8 @@
 # Requests are XQuAD questions with their paragraphs (articles 36-47), POST /models/ID, rotated by every wrk thread.
 # Prints requests/s, median and p99 latency, errors (non-2xx and socket errors) and peak RSS per server, and the
 # ratios against the reference.
-#   scripts/bench/serve.sh [--duration SECONDS] [--connections N] [--reader DIR] [--lang en] [--bin PATH]
+#   scripts/bench/serve.sh [--duration SECONDS] [--connections N] [--max-batch WINDOWS] [--reader DIR] [--lang en]
+#                          [--bin PATH]
 # The reader defaults to models/e5-small-xquad-reader (a real multilingual reader; scripts/demo assembles it from
 # ../shared). Needs wrk
 # (apt-get install wrk) and the reference stack (scripts/setup --python).
@@ -13,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=20
 connections=16
+max_batch=16
 reader=models/e5-small-xquad-reader
 lang=en
 bin=""
@@ -20,10 +22,11 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
+    --max-batch) max_batch="$2"; shift 2 ;;
     --reader) reader="$2"; shift 2 ;;
     --lang) lang="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "serve.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -105,7 +108,7 @@ start_askdocs() {
 stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 
 results="$work/results"
-start_askdocs --max-batch 16 --max-wait-ms 5
+start_askdocs --max-batch "$max_batch" --max-wait-ms 5
 measure askdocs-batched "http://127.0.0.1:$port/models/$model_id" >> "$results"
 stop_server
 start_askdocs --max-batch 1 --max-wait-ms 0
