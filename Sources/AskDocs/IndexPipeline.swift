@@ -166,6 +166,12 @@ public struct IndexPipeline: Sendable {
         }
         publisher.checkpointChunks = request.checkpointChunks
         publisher.onPhase = onPhase
+        if request.rebuild, request.embed, let model {
+            // A rebuild publishes once, at its end; its embedding is journaled so a killed one resumes.
+            publisher.journal = try? EmbeddingJournal(
+                folder: location.directory, identity: model.embedder.identity, dimension: model.embedder.dimension,
+                prompt: model.passagePrompt)
+        }
         var report = IndexPipelineReport(documents: IndexReport(), retriever: stored, vectorIndex: location)
         func embedding(_ done: Int, _ total: Int) { progress(.embedding(done: done, total: total)) }
         var announced = publisher.published?.number

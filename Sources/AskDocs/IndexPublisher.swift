@@ -12,6 +12,8 @@ package enum PublishPhase: String, Sendable, CaseIterable {
     case committing
     /// Published; the `manifest.json` mirror and the removal of older generations are next.
     case published
+    /// A rebuild's batch of vectors is embedded and saved in its journal (not published yet).
+    case embedded
 }
 
 /// Publishes a store's open batch together with the vector index that matches it, as one generation: embeds the
@@ -40,6 +42,8 @@ public final class IndexPublisher {
     public private(set) var publishes = 0
     /// Test hook: runs at each phase of every publish.
     package var onPhase: (@Sendable (PublishPhase) -> Void)?
+    /// Where a rebuild saves the vectors it embeds until it publishes them (nil: checkpoints are publishes).
+    var journal: EmbeddingJournal?
     private var changesAtBegin = 0
     /// Whether the next publish must write a generation even if the batch changed nothing (a rebuilt index).
     private var mustPublish = false
@@ -106,8 +110,10 @@ public final class IndexPublisher {
             if let index {
                 if let retriever {
                     let sync = VectorSync(store: store, retriever: retriever, location: location)
+                    let onPhase = self.onPhase
                     (slice, remaining) = try sync.synchronise(
-                        index, limit: sliced ? checkpointChunks : nil, progress: progress)
+                        index, limit: sliced ? checkpointChunks : nil, journal: journal,
+                        embedded: { onPhase?(.embedded) }, progress: progress)
                 } else {
                     slice = try VectorSync.removeStale(from: index, store: store)
                 }
@@ -135,6 +141,9 @@ public final class IndexPublisher {
             onPhase?(.committing)
             try store.commitBatch()
             onPhase?(.published)
+            // The journal's vectors are published now.
+            journal?.remove()
+            journal = nil
             let previous = published?.manifest
             published = next
             publishes += 1

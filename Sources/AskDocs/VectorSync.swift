@@ -6,6 +6,8 @@ import Retrieval
 public struct VectorSyncReport: Sendable, Equatable, Encodable {
     /// Chunks embedded and added.
     public var vectorsAdded = 0
+    /// Of those, vectors taken from a killed rebuild's journal instead of embedded again.
+    public var vectorsReused = 0
     /// Vectors removed because their chunk no longer exists (deleted or changed documents).
     public var vectorsRemoved = 0
     /// Vectors in the index afterwards.
@@ -19,13 +21,15 @@ public struct VectorSyncReport: Sendable, Equatable, Encodable {
     /// Adds up two parts of one run (`vectorCount` is the later one's).
     mutating func add(_ other: VectorSyncReport) {
         vectorsAdded += other.vectorsAdded
+        vectorsReused += other.vectorsReused
         vectorsRemoved += other.vectorsRemoved
         vectorCount = other.vectorCount
         seconds += other.seconds
     }
 
     enum CodingKeys: String, CodingKey {
-        case vectorsAdded = "vectors_added", vectorsRemoved = "vectors_removed", vectorCount = "vectors"
+        case vectorsAdded = "vectors_added", vectorsReused = "vectors_reused", vectorsRemoved = "vectors_removed"
+        case vectorCount = "vectors"
         case seconds = "embed_seconds"
     }
 }
@@ -80,9 +84,11 @@ public struct VectorSync: Sendable {
     }
 
     /// Removes `index`'s stale vectors and embeds at most `limit` of the missing ones (all when nil), in chunk-id
-    /// order; returns what it did and how many chunks still lack a vector.
+    /// order; returns what it did and how many chunks still lack a vector. With a `journal`, texts it holds take
+    /// its vectors, and every embedded batch is appended to it before `embedded` is called.
     func synchronise(
-        _ index: VectorIndex, limit: Int?, progress: (_ done: Int, _ total: Int) -> Void
+        _ index: VectorIndex, limit: Int?, journal: EmbeddingJournal? = nil, embedded: () -> Void = {},
+        progress: (_ done: Int, _ total: Int) -> Void
     ) throws -> (report: VectorSyncReport, remaining: Int) {
         let start = Date()
         var report = VectorSyncReport()
@@ -99,15 +105,34 @@ public struct VectorSync: Sendable {
         for begin in stride(from: 0, to: missing.count, by: batchSize) {
             let ids = Array(missing[begin..<min(begin + batchSize, missing.count)])
             let chunks = try store.chunks(ids: ids)
-            let vectors = try retriever.embedder.embed(
-                chunks.map(\.text), prompt: retriever.passagePrompt, batchSize: batchSize)
+            let vectors = try embed(chunks.map(\.text), journal: journal, report: &report)
             try index.add(vectors, ids: chunks.map(\.id))
             report.vectorsAdded += chunks.count
+            if journal != nil { embedded() }
             progress(begin + ids.count, missing.count)
         }
         report.vectorCount = index.count
         report.seconds = Date().timeIntervalSince(start)
         return (report, allMissing.count - missing.count)
+    }
+
+    /// The vectors of `texts`: the journal's where it has them, the others embedded (and journaled).
+    private func embed(_ texts: [String], journal: EmbeddingJournal?, report: inout VectorSyncReport) throws
+        -> [[Float]]
+    {
+        guard let journal else {
+            return try retriever.embedder.embed(texts, prompt: retriever.passagePrompt, batchSize: batchSize)
+        }
+        var vectors = texts.map { journal.vector(for: $0) }
+        let missing = vectors.indices.filter { vectors[$0] == nil }
+        report.vectorsReused += texts.count - missing.count
+        if !missing.isEmpty {
+            let texts = missing.map { texts[$0] }
+            let fresh = try retriever.embedder.embed(texts, prompt: retriever.passagePrompt, batchSize: batchSize)
+            try journal.append(fresh, for: texts)
+            for (slot, vector) in zip(missing, fresh) { vectors[slot] = vector }
+        }
+        return vectors.map { $0 ?? [] }
     }
 
     /// Removes the vectors of `index` whose chunk is gone, without a model (documents pruned in a run that

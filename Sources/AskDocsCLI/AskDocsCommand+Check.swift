@@ -16,8 +16,8 @@ extension AskDocsCommand {
                 embeds missing ones; a missing or unreadable index is rebuilt. --repair --retriever MODEL on a \
                 BM25-only index converts it to a dense one: it records MODEL and embeds every chunk. --json prints \
                 {"problems": [{"kind", "chunk_ids", "message"}], "remaining": [...], "vectors": "dense" or "none"}, \
-                plus "repaired": {"vectors_added", "vectors_removed", "vectors", "embed_seconds"} when --repair \
-                repaired or converted something.
+                plus "repaired": {"vectors_added", "vectors_reused", "vectors_removed", "vectors", "embed_seconds"} \
+                when --repair repaired or converted something.
                 """
         )
 

@@ -20,7 +20,8 @@ extension AskDocsCommand {
                 `serve` keep answering from the last published state and a run killed at any moment loses at most \
                 one checkpoint; the next run finishes the work. A different retriever (--retriever, or a new \
                 revision of the recorded one) rebuilds every document and vector, announced, and publishes once at \
-                the end; another --index-factory rebuilds the vector index from its own vectors.
+                the end; its vectors are saved as they are embedded, so a killed rebuild resumes where it stopped \
+                instead of embedding again. Another --index-factory rebuilds the vector index from its own vectors.
 
                 One run at a time: the exit status is 0 when the index is up to date, 1 when the run failed, 75 \
                 when another index, reindex or repair holds the database's lock. Log lines go to stderr, one per \
@@ -94,6 +95,9 @@ extension AskDocsCommand {
                             format: "Embedded %d chunk%@ in %.1f s (%d vectors removed); %d vectors.",
                             vectors.vectorsAdded, vectors.vectorsAdded == 1 ? "" : "s", vectors.seconds,
                             vectors.vectorsRemoved, vectors.vectorCount))
+                    if vectors.vectorsReused > 0 {
+                        print("  \(vectors.vectorsReused) of them saved by an interrupted rebuild, not embedded again")
+                    }
                 }
                 if let generation = report.index.generation {
                     print("Published generation \(generation) (\(report.index.publishes) published by this run).")

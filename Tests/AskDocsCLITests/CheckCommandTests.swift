@@ -170,7 +170,7 @@ struct CheckCommandTests {
         }
         #expect(
             flat.contains(
-                "\"repaired\": {\"vectors_added\", \"vectors_removed\", \"vectors\", \"embed_seconds\"} when --repair repaired or converted something"
+                "\"repaired\": {\"vectors_added\", \"vectors_reused\", \"vectors_removed\", \"vectors\", \"embed_seconds\"} when --repair repaired or converted something"
             ))
         let corpus = try IndexedCorpus()
         try corpus.index()
@@ -187,7 +187,7 @@ struct CheckCommandTests {
         let repaired = try CheckJSON(try corpus.run(["check", "--repair", "--json"]).standardOutput)
         #expect(repaired.keys == ["problems", "repaired", "remaining", "vectors"])
         let report = try #require(repaired.object["repaired"] as? [String: Any])
-        #expect(Set(report.keys) == ["vectors_added", "vectors_removed", "vectors", "embed_seconds"])
+        #expect(Set(report.keys) == ["vectors_added", "vectors_reused", "vectors_removed", "vectors", "embed_seconds"])
     }
 
     @Test("search without a query asks for one (not 'not both'); a missing database names the command that builds it")

@@ -189,6 +189,41 @@ struct ReindexCommandTests {
         #expect(try corpus.contents().matches(try corpus.fromScratch()))
     }
 
+    @Test("a rebuild killed mid-embedding leaves the old generation; the next run reuses what it had embedded")
+    func rebuildKilledMidEmbedding() throws {
+        // 70 files: more than two embedding batches of 32, so the kill after the first leaves work to resume.
+        let corpus = try ChangingCorpus(files: 70)
+        #expect(try corpus.index().status == 0)
+        let before = try corpus.contents()
+        let other = try EmbedCommandTests.modelFolder("tiny-bert-cls")
+        defer { try? FileManager.default.removeItem(at: other) }
+        let killed = try corpus.run(
+            ["reindex", "--retriever", other.path, "--json"], environment: ["ASKDOCS_FAULT_INJECTION": "embedded:2"])
+        #expect(killed.status != 0)
+        #expect(try corpus.run(["check"]).status == 0, "the previous generation stays published and whole")
+        #expect(try corpus.contents().matches(before))
+        let vectors = VectorIndexLocation(databaseURL: URL(fileURLWithPath: corpus.db)).directory
+        let journals = try FileManager.default.contentsOfDirectory(atPath: vectors.path).filter {
+            $0.hasSuffix(".journal")
+        }
+        #expect(journals.count == 1, "\(journals)")
+
+        let resumed = try corpus.run(["reindex", "--retriever", other.path, "--json"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(resumed.standardOutput.utf8)) as? [String: Any])
+        let chunks = try DocumentStore(path: corpus.db).counts().chunks
+        #expect(report["vectors_added"] as? Int == chunks)
+        #expect(report["vectors_reused"] as? Int == 64, "the two batches embedded before the kill: \(report)")
+        #expect(try corpus.run(["check"]).status == 0)
+        let left = try FileManager.default.contentsOfDirectory(atPath: vectors.path).filter { $0.hasSuffix(".journal") }
+        #expect(left.isEmpty, "the journal goes once its vectors are published")
+        // The resumed rebuild holds what one never interrupted holds: documents, chunks, and vectors at cosine 1.
+        let scratch = corpus.workspace.path("scratch/db.sqlite")
+        #expect(try AskDocsProcess.run(["index", corpus.docs, "--retriever", other.path, "--db", scratch]).status == 0)
+        #expect(try corpus.contents().matches(try IndexContents.read(scratch, root: corpus.docs)))
+    }
+
     @Test("questions asked in a loop during reindexes see whole generations only, and pick up new ones")
     func readersDuringReindex() throws {
         let corpus = try ChangingCorpus(files: 10)
@@ -213,6 +248,8 @@ struct ReindexCommandTests {
             let result = try corpus.run(["reindex", "--checkpoint-chunks", "2"])
             #expect(result.status == 0, "\(result.standardError)")
         }
+        // On an idle machine four reindexes take a few hundred milliseconds: ask a few more after the last one.
+        while asking.asked <= 30 { usleep(10_000) }
         asking.stop()
         reader.waitUntilExit()
         #expect(reader.terminationStatus == 0)
