@@ -150,6 +150,19 @@ final class ServeProcess: @unchecked Sendable {
             guard sent == request.utf8.count else { throw ServeFailure("send() failed") }
         }
 
+        /// The status code of the response (blocks until its status line arrives; nil if the server hangs up).
+        func status() -> Int? {
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 1024)
+            while !received.contains(0x0A) {
+                let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+                guard count > 0 else { return nil }
+                received += buffer[0..<count]
+            }
+            let line = String(decoding: received.prefix { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
+            return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+        }
+
         /// Hangs up.
         func close() {
             if descriptor >= 0 { Glibc.close(descriptor) }
