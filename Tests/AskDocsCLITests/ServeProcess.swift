@@ -163,6 +163,14 @@ final class ServeProcess: @unchecked Sendable {
             return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
         }
 
+        /// `status()` waited for on a thread of its own, never on one of Swift's few cooperative threads.
+        func awaitStatus() async -> Int? {
+            await withCheckedContinuation { continuation in
+                let request = UncheckedBox(self)
+                Thread { continuation.resume(returning: request.value.status()) }.start()
+            }
+        }
+
         /// Hangs up.
         func close() {
             if descriptor >= 0 { Glibc.close(descriptor) }
@@ -180,6 +188,12 @@ final class ServeProcess: @unchecked Sendable {
         }
         return nil
     }
+}
+
+/// Hands a non-Sendable test object to the one thread that uses it next.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 struct ServeFailure: Error, CustomStringConvertible {
