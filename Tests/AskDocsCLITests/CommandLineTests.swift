@@ -28,6 +28,23 @@ struct AskDocsProcess {
         try runTool(executable.path, arguments: arguments, input: input, directory: directory, environment: environment)
     }
 
+    /// Everything a descriptor gives until end of file, retrying reads a signal interrupted (Foundation's
+    /// `readDataToEndOfFile` traps on EINTR).
+    static func readToEnd(_ descriptor: Int32) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: buffer[0..<count])
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return data
+            }
+        }
+    }
+
     /// Runs another program (a script, Python) the same way.
     static func runTool(
         _ path: String, arguments: [String], input: Data? = nil, directory: URL? = nil,
@@ -47,10 +64,12 @@ struct AskDocsProcess {
         process.standardError = err
         process.standardInput = inPipe
         try process.run()
-        if let input { inPipe.fileHandleForWriting.write(input) }
-        try inPipe.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        // A program may exit without reading its input (an error on the first line): a broken pipe is no failure
+        // of the test, and Foundation's non-throwing write would trap on it.
+        if let input { try? inPipe.fileHandleForWriting.write(contentsOf: input) }
+        try? inPipe.fileHandleForWriting.close()
+        let outData = Self.readToEnd(out.fileHandleForReading.fileDescriptor)
+        let errData = Self.readToEnd(err.fileHandleForReading.fileDescriptor)
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus,

@@ -221,16 +221,15 @@ struct ServeCommandTests {
     @Test("overload: a full queue answers 503 with Retry-After at once, the waiting request is answered")
     func overload() async throws {
         let server = try ServeProcess([
-            "--reader", ServeProcess.tinyReader, "--max-queue", "1", "--max-wait-ms", "15000",
+            "--reader", ServeProcess.tinyReader, "--max-queue", "1", "--max-wait-ms", "3000",
         ])
         let body = try Self.text(Self.inference(Self.pairs[0].question, Self.pairs[0].context))
-        // Sent at once on a raw socket, and held 15 s: a test process starved by the suite still sees it queued.
-        let first = try ServeProcess.RawRequest(port: server.port, path: "/models/tiny-xlmr-qa", body: body)
+        async let first = server.send(.POST, "/models/tiny-xlmr-qa", body)
         try await server.waitForQueueDepth(1)
         let second = try await server.send(.POST, "/models/tiny-xlmr-qa", body)
         #expect(second.status == 503 && second.headers["Retry-After"] == ["1"], "\(second.text)")
         #expect(second.error?.contains("busy") == true)
-        #expect(await first.awaitStatus() == 200)
+        #expect(try await first.status == 200)
         #expect(server.terminate() == 0)
     }
 
@@ -295,14 +294,13 @@ struct ServeCommandTests {
         // time enough for a test process starved by the rest of the suite to send its request and see the 503.
         let server = try ServeProcess(["--reader", ServeProcess.tinyReader, "--max-wait-ms", "10000"])
         let body = try Self.text(Self.inference("Who?", "Clara lives here."))
-        // A raw socket, written at once: a child task could be starved by the suite's blocking tests.
-        let inFlight = try ServeProcess.RawRequest(port: server.port, path: "/models/tiny-xlmr-qa", body: body)
+        async let inFlight = server.send(.POST, "/models/tiny-xlmr-qa", body)
         try await server.waitForQueueDepth(1)
         kill(server.process.processIdentifier, SIGTERM)
         try await server.waitForLog("shutting down:")
         let refused = try await server.post("/models/tiny-xlmr-qa", json: Self.inference("Who?", "Clara."))
         #expect(refused.status == 503 && refused.error == "the server is shutting down", "\(refused.text)")
-        #expect(await inFlight.awaitStatus() == 200)
+        #expect(try await inFlight.status == 200)
         server.process.waitUntilExit()
         #expect(server.process.terminationStatus == 0, "\(server.log)")
         #expect(server.log.contains("shutting down: 1 requests in flight"), "\(server.log)")

@@ -150,27 +150,6 @@ final class ServeProcess: @unchecked Sendable {
             guard sent == request.utf8.count else { throw ServeFailure("send() failed") }
         }
 
-        /// The status code of the response (blocks until its status line arrives; nil if the server hangs up).
-        func status() -> Int? {
-            var received: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 1024)
-            while !received.contains(0x0A) {
-                let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-                guard count > 0 else { return nil }
-                received += buffer[0..<count]
-            }
-            let line = String(decoding: received.prefix { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
-            return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
-        }
-
-        /// `status()` waited for on a thread of its own, never on one of Swift's few cooperative threads.
-        func awaitStatus() async -> Int? {
-            await withCheckedContinuation { continuation in
-                let request = UncheckedBox(self)
-                Thread { continuation.resume(returning: request.value.status()) }.start()
-            }
-        }
-
         /// Hangs up.
         func close() {
             if descriptor >= 0 { Glibc.close(descriptor) }
@@ -188,12 +167,6 @@ final class ServeProcess: @unchecked Sendable {
         }
         return nil
     }
-}
-
-/// Hands a non-Sendable test object to the one thread that uses it next.
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 struct ServeFailure: Error, CustomStringConvertible {
