@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Ingest
 import Retrieval
 
 /// The vectors a rebuild has embedded so far, kept on disk so a killed rebuild resumes instead of starting over.
@@ -25,7 +26,7 @@ final class EmbeddingJournal {
     init(folder: URL, identity: EmbeddingModelIdentity, dimension: Int, prompt: String) throws {
         self.dimension = dimension
         let header = Data("askdocs-embedding-journal 1\t\(identity)\t\(dimension)\t\(prompt)\n".utf8)
-        let name = SHA256.hash(data: header).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let name = SHA256.hex(of: header).prefix(16)
         url = folder.appendingPathComponent("rebuild-\(name).journal")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let existing = (try? Data(contentsOf: url)) ?? Data()
