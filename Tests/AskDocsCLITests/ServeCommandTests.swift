@@ -221,15 +221,20 @@ struct ServeCommandTests {
     @Test("overload: a full queue answers 503 with Retry-After at once, the waiting request is answered")
     func overload() async throws {
         let server = try ServeProcess([
-            "--reader", ServeProcess.tinyReader, "--max-queue", "1", "--max-wait-ms", "3000",
+            "--reader", ServeProcess.tinyReader, "--max-queue", "1", "--max-wait-ms", "5000",
         ])
         let body = try Self.text(Self.inference(Self.pairs[0].question, Self.pairs[0].context))
-        async let first = server.send(.POST, "/models/tiny-xlmr-qa", body)
-        try await server.waitForQueueDepth(1)
-        let second = try await server.send(.POST, "/models/tiny-xlmr-qa", body)
-        #expect(second.status == 503 && second.headers["Retry-After"] == ["1"], "\(second.text)")
+        // The first request is held 5 s for company; the refusal must come inside that window, so these steps run
+        // on a thread of their own (see ServeProcess+RawHTTP.swift).
+        let (first, second) = try await ServeProcess.onThread {
+            let first = try ServeProcess.RawRequest(port: server.port, path: "/models/tiny-xlmr-qa", body: body)
+            try server.blockingWaitForQueueDepth(1)
+            let second = try server.blockingSend("POST", "/models/tiny-xlmr-qa", body)
+            return (try first.reply(), second)
+        }
+        #expect(second.status == 503 && second.headers["retry-after"] == "1", "\(second.text)")
         #expect(second.error?.contains("busy") == true)
-        #expect(try await first.status == 200)
+        #expect(first.status == 200, "\(first.text)")
         #expect(server.terminate() == 0)
     }
 
@@ -267,20 +272,20 @@ struct ServeCommandTests {
                 Self.pairs[index % Self.pairs.count].context + " (\(index))"
             )
         }
-        let replies = try await withThrowingTaskGroup(of: (Int, ServeProcess.Reply).self) { group in
-            for (index, pair) in questions.enumerated() {
-                let body = try Self.text(Self.inference(pair.0, pair.1, ["top_k": 2]))
-                group.addTask { (index, try await server.send(.POST, "/models/tiny-xlmr-qa", body)) }
+        // All requests are written at once from a thread of their own, so a starved test process cannot spread
+        // them past the 200 ms wait; their replies are read afterwards.
+        let bodies = try questions.map { try Self.text(Self.inference($0.0, $0.1, ["top_k": 2])) }
+        let replies = try await ServeProcess.onThread {
+            let requests = try bodies.map {
+                try ServeProcess.RawRequest(port: server.port, path: "/models/tiny-xlmr-qa", body: $0)
             }
-            var replies: [Int: ServeProcess.Reply] = [:]
-            for try await (index, reply) in group { replies[index] = reply }
-            return replies
+            return try requests.map { try $0.reply() }
         }
         let batches = try #require(try await server.metric("askdocs_batch_requests_count"))
         #expect(batches < Double(questions.count), "every request was read alone: \(batches) batches")
         #expect(try await server.metric("askdocs_batch_requests_sum") == Double(questions.count))
         for (index, pair) in questions.enumerated() {
-            let reply = try #require(replies[index])
+            let reply = replies[index]
             #expect(reply.status == 200)
             let reference = try Self.read(pair.0, pair.1, ["--top-k", "2"])
             #expect(Self.same(reply.json as Any, reference), "\(index): \(reply.text) alone: \(reference)")
@@ -290,17 +295,21 @@ struct ServeCommandTests {
 
     @Test("SIGTERM: the request in flight is answered, a new one gets 503, the server exits 0")
     func gracefulShutdown() async throws {
-        // The request in flight waits 10 s for company, which keeps the server draining (and refusing) that long:
-        // time enough for a test process starved by the rest of the suite to send its request and see the 503.
+        // The request in flight waits 10 s for company, which keeps the server draining (and refusing) that long.
+        // The steps that must fall inside that window run on a thread of their own (see ServeProcess+RawHTTP.swift).
         let server = try ServeProcess(["--reader", ServeProcess.tinyReader, "--max-wait-ms", "10000"])
         let body = try Self.text(Self.inference("Who?", "Clara lives here."))
-        async let inFlight = server.send(.POST, "/models/tiny-xlmr-qa", body)
-        try await server.waitForQueueDepth(1)
-        kill(server.process.processIdentifier, SIGTERM)
-        try await server.waitForLog("shutting down:")
-        let refused = try await server.post("/models/tiny-xlmr-qa", json: Self.inference("Who?", "Clara."))
+        let refusalBody = try Self.text(Self.inference("Who?", "Clara."))
+        let (inFlight, refused) = try await ServeProcess.onThread {
+            let inFlight = try ServeProcess.RawRequest(port: server.port, path: "/models/tiny-xlmr-qa", body: body)
+            try server.blockingWaitForQueueDepth(1)
+            kill(server.process.processIdentifier, SIGTERM)
+            try server.blockingWaitForLog("shutting down:")
+            let refused = try server.blockingSend("POST", "/models/tiny-xlmr-qa", refusalBody)
+            return (try inFlight.reply(), refused)
+        }
         #expect(refused.status == 503 && refused.error == "the server is shutting down", "\(refused.text)")
-        #expect(try await inFlight.status == 200)
+        #expect(inFlight.status == 200, "\(inFlight.text)")
         server.process.waitUntilExit()
         #expect(server.process.terminationStatus == 0, "\(server.log)")
         #expect(server.log.contains("shutting down: 1 requests in flight"), "\(server.log)")

@@ -126,39 +126,6 @@ final class ServeProcess: @unchecked Sendable {
         throw ServeFailure("the log never said \(text): \(log)")
     }
 
-    /// A request sent on a raw socket and not read: closing it is a client that goes away.
-    final class RawRequest {
-        private var descriptor: Int32
-
-        init(port: Int, path: String, body: String) throws {
-            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard descriptor >= 0 else { throw ServeFailure("socket() failed") }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard connected == 0 else { throw ServeFailure("connect() failed") }
-            let request =
-                "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
-            let sent = Array(request.utf8).withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
-            guard sent == request.utf8.count else { throw ServeFailure("send() failed") }
-        }
-
-        /// Hangs up.
-        func close() {
-            if descriptor >= 0 { Glibc.close(descriptor) }
-            descriptor = -1
-        }
-
-        deinit { close() }
-    }
-
     /// The value of one Prometheus sample (the first line starting with `name`), or nil.
     func metric(_ name: String) async throws -> Double? {
         let text = try await send(.GET, "/metrics").text
