@@ -10,7 +10,9 @@ public enum AskError: LocalizedError, Equatable, Sendable {
     case readerNotAvailable(model: String, cache: String)
     /// The reader folder exists but does not load as a question-answering model.
     case unloadableReader(model: String, reason: String)
-    /// The retriever could not be found or loaded.
+    /// The retriever is neither a folder nor in the local Hugging Face cache.
+    case retrieverMissing(model: String, reason: String)
+    /// The retriever could not be loaded.
     case retrieverNotAvailable(model: String, reason: String)
     /// The vector index was built with another retriever than the one asked with.
     case retrieverMismatch(built: String, requested: String)
@@ -39,6 +41,8 @@ public enum AskError: LocalizedError, Equatable, Sendable {
             }
         case .unloadableReader(let model, let reason):
             "cannot load the reader \(model): \(reason)"
+        case .retrieverMissing(_, let reason):
+            reason
         case .retrieverNotAvailable(let model, let reason):
             "cannot load the retriever \(model): \(reason)"
         case .retrieverMismatch(let built, let requested):
@@ -64,7 +68,9 @@ extension AskError {
             self = .noIndex(database: path)
         case .unreadableDatabase(let path, let reason):
             self = .failed(stage: "opening \(path)", reason: reason)
-        case .modelNotFound(let model, let reason), .unloadableModel(let model, let reason):
+        case .modelNotFound(let model, let reason):
+            self = .retrieverMissing(model: model, reason: reason)
+        case .unloadableModel(let model, let reason):
             self = .retrieverNotAvailable(model: model, reason: reason)
         case .retrieverMismatch(_, let indexedWith, let retrieverMakes):
             self = .retrieverMismatch(

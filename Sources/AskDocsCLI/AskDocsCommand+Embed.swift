@@ -37,7 +37,7 @@ extension AskDocsCommand {
 
         func run() throws {
             let (embedder, prefix) = try CommandFailure.reporting {
-                let embedder = try TextEmbedder(directory: ModelDirectory(path: model.model))
+                let embedder = try TextEmbedder(directory: ModelDirectory(path: model.folder().path))
                 return (embedder, try promptName.map(embedder.prompt(named:)) ?? prompt ?? "")
             }
             // A few batches at a time, so output streams and memory stays bounded on large inputs.

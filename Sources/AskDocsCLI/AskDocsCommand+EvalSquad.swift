@@ -59,7 +59,7 @@ extension AskDocsCommand.Eval {
                 if let limit { dataset.questions = Array(dataset.questions.prefix(limit)) }
                 let normalizer =
                     try lang.map { SQuADNormalizer(.mlqa(try SQuADNormalizer.Language($0))) } ?? SQuADNormalizer()
-                let reader = try ExtractiveReader(directory: URL(fileURLWithPath: model.model))
+                let reader = try ExtractiveReader(directory: model.folder())
                 let options = ReaderOptions(
                     pipeline: PipelineOptions(handleImpossibleAnswer: handleImpossibleAnswer), batchSize: batchSize)
                 return (ReaderEvaluator(reader: reader, options: options, normalizer: normalizer), dataset)
@@ -115,8 +115,10 @@ extension AskDocsCommand.Eval {
 extension TerminalProgress {
     /// Questions answered of a reader evaluation, with the rate and ETA.
     func show(_ progress: ReaderEvalProgress) {
-        draw(fraction: progress.total > 0 ? Double(progress.done) / Double(progress.total) : 1,
-            force: progress.done == progress.total) {
+        draw(
+            fraction: progress.total > 0 ? Double(progress.done) / Double(progress.total) : 1,
+            force: progress.done == progress.total
+        ) {
             String(format: "%d/%d questions  %.1f q/s", progress.done, progress.total, progress.questionsPerSecond)
                 + Self.eta(progress.estimatedSecondsLeft)
         }

@@ -113,7 +113,9 @@ extension AskDocsCommand {
         }
 
         func run() async throws {
-            let reader = try CommandFailure.reporting { try ExtractiveReader(directory: URL(fileURLWithPath: model.model)) }
+            let reader = try CommandFailure.reporting {
+                try ExtractiveReader(directory: model.folder())
+            }
             if let input {
                 try readLines(from: JSONLinesReader(path: input), with: reader)
                 return

@@ -38,7 +38,7 @@ extension AskDocsCommand {
             let loadStart = Date()
             let loadCPUStart = Self.processCPUSeconds()
             let tokenizer = try CommandFailure.reporting {
-                try TokenizerLoader.load(directory: URL(fileURLWithPath: model.model))
+                try TokenizerLoader.load(directory: model.folder())
             }
             let loadSeconds = Date().timeIntervalSince(loadStart)
             let loadCPUSeconds = Self.processCPUSeconds() - loadCPUStart

@@ -12,4 +12,18 @@ struct AskDocsCommand: AsyncParsableCommand {
             Reindex.self, Check.self, Models.self, Serve.self,
         ]
     )
+
+    /// argument-parser's `main`, with a missing model's message completed by its download size before exiting.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: await CommandFailure.completed(error))
+        }
+    }
 }

@@ -9,6 +9,8 @@ import Retrieval
 /// fixes it where the CLI knows one.
 struct CommandFailure: Error, CustomStringConvertible {
     var message: String
+    /// The library error the message describes, when there is one.
+    var underlying: (any Error)?
     var description: String { message }
 
     init(_ message: String) { self.message = message }
@@ -21,6 +23,18 @@ struct CommandFailure: Error, CustomStringConvertible {
         }
         let text = error.localizedDescription
         message = Self.advice(for: error).map { text + $0 } ?? text
+        underlying = error
+    }
+
+    /// `error` with what only the network can add: the download size of a missing model.
+    static func completed(_ error: any Error) async -> any Error {
+        let wrapped = MissingModel.modelID(in: error) != nil ? CommandFailure(error) : nil
+        guard let failure = (error as? CommandFailure) ?? wrapped, let underlying = failure.underlying,
+            let note = await MissingModel.sizeNote(for: underlying)
+        else { return error }
+        var completed = failure
+        completed.message += note
+        return completed
     }
 
     /// Runs `body`, turning every error but argument-parser's own (exit codes, validation) into a `CommandFailure`.

@@ -2,6 +2,7 @@ import ArgumentParser
 import AskDocs
 import DocumentStore
 import Foundation
+import Hub
 
 /// `--db`: the database a command works on (nil: the configured one).
 struct DatabaseOption: ParsableArguments {
@@ -40,16 +41,18 @@ struct RetrieverOption: ParsableArguments {
     var retriever: String?
 }
 
-/// `--model`: a model folder, checked before anything loads.
+/// `--model`: a model folder, or a Hugging Face id found in the local cache.
 struct ModelFolderOption: ParsableArguments {
-    @Option(help: "The model folder (config.json, model.safetensors, tokenizer.json; a Hugging Face cache snapshot).")
+    @Option(
+        help: ArgumentHelp(
+            "The model: a folder (config.json, model.safetensors, tokenizer.json) or a Hugging Face id in the local "
+                + "cache (`askdocs models pull ID` fetches one).",
+            valueName: "model"))
     var model: String
 
-    func validate() throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("--model \(model) is not a folder")
-        }
+    /// The folder `model` names, resolved the way every command resolves models (`HubCache.locate`).
+    func folder() throws -> URL {
+        try HubCache().locate(model)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Hub
 
 #if canImport(Glibc)
     import Glibc
@@ -105,9 +106,6 @@ final class TerminalProgress: @unchecked Sendable {
 
     /// A byte count in B, kB, MB or GB.
     static func bytes(_ value: Double) -> String {
-        if value >= 1_073_741_824 { return String(format: "%.2f GB", value / 1_073_741_824) }
-        if value >= 1_048_576 { return String(format: "%.1f MB", value / 1_048_576) }
-        if value >= 1024 { return String(format: "%.0f kB", value / 1024) }
-        return String(format: "%.0f B", value)
+        DownloadSize.describe(Int64(max(value, 0).rounded()))
     }
 }

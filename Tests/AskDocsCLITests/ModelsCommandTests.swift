@@ -104,4 +104,34 @@ struct ModelsCommandTests {
         #expect(offline.status != 0 && offline.standardError.contains("offline mode"))
         #expect(offline.standardError.split(separator: "\n").count == 1)
     }
+
+    @Test("a missing model names the pull that fetches it and its download size; offline, no size and no wait")
+    func missingModelSize() throws {
+        let (server, endpoint) = try Self.startStandIn()
+        defer { server.terminate() }
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-models-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let env = ["HF_ENDPOINT": endpoint, "HF_HUB_CACHE": cache.path]
+        let read = ["read", "--model", "tests/tiny-qa", "--question", "Who?", "--context", "Clara."]
+        let missing = try Self.run(read, environment: env)
+        #expect(missing.status == 1 && missing.standardError.split(separator: "\n").count == 1, "\(missing)")
+        #expect(missing.standardError.contains("`askdocs models pull tests/tiny-qa`"), "\(missing.standardError)")
+        // The size is what the pull then reports for the same files.
+        let pull = try Self.run(["models", "pull", "tests/tiny-qa"], environment: env)
+        #expect(pull.status == 0, "\(pull.standardError)")
+        let pulled = try #require(pull.standardError.firstMatch(of: /5 files, ([0-9.]+ [kMG]?B) \(/)).output.1
+        #expect(
+            missing.standardError.contains("(tests/tiny-qa is a \(pulled) download)"),
+            "\(missing.standardError) vs \(pull.standardError)")
+        // Offline (and for a folder path) the message says nothing of a size and does not touch the network.
+        let empty = cache.appendingPathComponent("empty")
+        let offline = try Self.run(
+            read, environment: ["HF_ENDPOINT": endpoint, "HF_HUB_CACHE": empty.path, "HF_HUB_OFFLINE": "1"])
+        #expect(offline.status == 1 && offline.standardError.contains("models pull tests/tiny-qa"))
+        #expect(!offline.standardError.contains("download)"), "\(offline.standardError)")
+        let unreachable = try Self.run(
+            read, environment: ["HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_CACHE": empty.path])
+        #expect(unreachable.status == 1 && unreachable.standardError.split(separator: "\n").count == 1)
+        #expect(!unreachable.standardError.contains("download)"), "\(unreachable.standardError)")
+    }
 }

@@ -106,24 +106,15 @@ final class ServeProcess: @unchecked Sendable {
         return try await send(.POST, path, String(decoding: data, as: UTF8.self), headers: headers)
     }
 
-    /// Waits until `depth` requests wait for the model (read from `/metrics`).
-    func waitForQueueDepth(_ depth: Double, within limit: Duration = .seconds(30)) async throws {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if try await metric("askdocs_queue_depth_requests") == depth { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw ServeFailure("the queue never held \(depth) requests within \(limit): \(log)")
+    /// Waits until `depth` requests wait for the model (read from `/metrics`). The polling and its deadline run on
+    /// a thread of their own: a cooperative pool held by the suite's blocking tests must not run out the clock.
+    func waitForQueueDepth(_ depth: Double, within seconds: TimeInterval = 30) async throws {
+        try await Self.onThread { try self.blockingWaitForQueueDepth(depth, within: seconds) }
     }
 
-    /// Waits until the log contains `text`.
-    func waitForLog(_ text: String, within limit: Duration = .seconds(30)) async throws {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if log.contains(text) { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw ServeFailure("the log never said \(text): \(log)")
+    /// Waits until the log contains `text`, polling on a thread of its own (see `waitForQueueDepth`).
+    func waitForLog(_ text: String, within seconds: TimeInterval = 30) async throws {
+        try await Self.onThread { try self.blockingWaitForLog(text, within: seconds) }
     }
 
     /// The value of one Prometheus sample (the first line starting with `name`), or nil.
