@@ -3,14 +3,16 @@ import Foundation
 import Ingest
 import Retrieval
 
-/// The vectors a rebuild has embedded so far, kept on disk so a killed rebuild resumes instead of starting over.
+/// The vectors a run has embedded and not yet published, kept on disk so a killed run resumes instead of
+/// embedding them again.
 ///
-/// A rebuild (another retriever) publishes once, at its end: a checkpoint would mix two models' vectors in one
-/// generation. Its embedding, hours on a large corpus, is therefore saved outside the published state, in this
+/// A run publishes at checkpoints, but a checkpoint cannot split a document, and a rebuild (another retriever)
+/// publishes once, at its end: a checkpoint would mix two models' vectors in one generation. Embedding one huge
+/// file, or a whole corpus on rebuild, can take hours. It is therefore saved outside the published state, in this
 /// append-only file in the vector folder: a header naming the model, then records of the SHA-256 of a passage's
 /// text and its vector. Each record is appended and flushed as its batch is embedded; a record cut short by a
-/// kill is ignored and overwritten. The next rebuild with the same model takes the vectors of texts it finds here
-/// instead of embedding them, and the file is removed once the rebuilt generation is published.
+/// kill is ignored and overwritten. The next run with the same model takes the vectors of texts it finds here
+/// instead of embedding them. Each publish empties the file, and the run's last one removes it.
 final class EmbeddingJournal {
     // A class: one open file handle, appended to across batches.
 
@@ -19,6 +21,7 @@ final class EmbeddingJournal {
     /// Vectors of the texts embedded so far, by the SHA-256 of the text.
     private var vectors: [Data: [Float]] = [:]
     private let dimension: Int
+    private let headerSize: Int
     private let handle: FileHandle
     private var recordSize: Int { 32 + dimension * MemoryLayout<Float>.size }
 
@@ -26,8 +29,9 @@ final class EmbeddingJournal {
     init(folder: URL, identity: EmbeddingModelIdentity, dimension: Int, prompt: String) throws {
         self.dimension = dimension
         let header = Data("askdocs-embedding-journal 1\t\(identity)\t\(dimension)\t\(prompt)\n".utf8)
+        headerSize = header.count
         let name = SHA256.hex(of: header).prefix(16)
-        url = folder.appendingPathComponent("rebuild-\(name).journal")
+        url = folder.appendingPathComponent("embedding-\(name).journal")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let existing = (try? Data(contentsOf: url)) ?? Data()
         var kept = 0
@@ -78,7 +82,15 @@ final class EmbeddingJournal {
         try handle.synchronize()
     }
 
-    /// Deletes the journal (the rebuilt generation is published).
+    /// Empties the journal: its vectors are published.
+    func reset() throws {
+        try handle.truncate(atOffset: UInt64(headerSize))
+        try handle.seekToEnd()
+        try handle.synchronize()
+        vectors = [:]
+    }
+
+    /// Deletes the journal (the run's last generation is published).
     func remove() {
         try? handle.close()
         try? FileManager.default.removeItem(at: url)

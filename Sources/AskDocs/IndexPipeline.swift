@@ -166,8 +166,9 @@ public struct IndexPipeline: Sendable {
         }
         publisher.checkpointChunks = request.checkpointChunks
         publisher.onPhase = onPhase
-        if request.rebuild, request.embed, let model {
-            // A rebuild publishes once, at its end; its embedding is journaled so a killed one resumes.
+        if request.embed, let model {
+            // Embedding is journaled until published, so a run killed inside one checkpoint (one huge file, or a
+            // rebuild, which publishes once at its end) resumes instead of embedding again.
             publisher.journal = try? EmbeddingJournal(
                 folder: location.directory, identity: model.embedder.identity, dimension: model.embedder.dimension,
                 prompt: model.passagePrompt)

@@ -12,7 +12,7 @@ package enum PublishPhase: String, Sendable, CaseIterable {
     case committing
     /// Published; the `manifest.json` mirror and the removal of older generations are next.
     case published
-    /// A rebuild's batch of vectors is embedded and saved in its journal (not published yet).
+    /// A batch of vectors is embedded and saved in the run's journal (not published yet).
     case embedded
 }
 
@@ -124,7 +124,7 @@ public final class IndexPublisher {
                 || published == nil || mustPublish
             guard changed else {
                 try store.commitBatch()
-                if continuing { try begin() }
+                if continuing { try begin() } else { closeJournal() }
                 return
             }
             var manifest: VectorIndexManifest?
@@ -142,8 +142,7 @@ public final class IndexPublisher {
             try store.commitBatch()
             onPhase?(.published)
             // The journal's vectors are published now.
-            journal?.remove()
-            journal = nil
+            if remaining > 0 || continuing { try? journal?.reset() } else { closeJournal() }
             let previous = published?.manifest
             published = next
             publishes += 1
@@ -156,5 +155,11 @@ public final class IndexPublisher {
             }
             if remaining > 0 || continuing { try begin() }
         } while remaining > 0
+    }
+
+    /// Removes the journal once the run's last generation is published.
+    private func closeJournal() {
+        journal?.remove()
+        journal = nil
     }
 }

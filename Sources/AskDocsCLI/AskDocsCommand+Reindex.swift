@@ -17,11 +17,10 @@ extension AskDocsCommand {
 
                 Work is published in checkpoints (every --checkpoint-chunks chunks or --checkpoint-seconds): each \
                 is one SQLite transaction that names the vector files written for it, so `ask`, `search` and \
-                `serve` keep answering from the last published state and a run killed at any moment loses at most \
-                one checkpoint; the next run finishes the work. A different retriever (--retriever, or a new \
-                revision of the recorded one) rebuilds every document and vector, announced, and publishes once at \
-                the end; its vectors are saved as they are embedded, so a killed rebuild resumes where it stopped \
-                instead of embedding again. Another --index-factory rebuilds the vector index from its own vectors.
+                `serve` keep answering from the last published state. Vectors are saved as they are embedded, outside \
+                the published state, so a run killed at any moment (even inside one huge file) resumes where it \
+                stopped instead of embedding again. A different retriever (--retriever, or a new revision of the \
+                recorded one) rebuilds every document and vector, announced, and publishes once at the end. Another --index-factory rebuilds the vector index from its own vectors.
 
                 One run at a time: the exit status is 0 when the index is up to date, 1 when the run failed, 75 \
                 when another index, reindex or repair holds the database's lock. Log lines go to stderr, one per \
@@ -96,7 +95,7 @@ extension AskDocsCommand {
                             vectors.vectorsAdded, vectors.vectorsAdded == 1 ? "" : "s", vectors.seconds,
                             vectors.vectorsRemoved, vectors.vectorCount))
                     if vectors.vectorsReused > 0 {
-                        print("  \(vectors.vectorsReused) of them saved by an interrupted rebuild, not embedded again")
+                        print("  \(vectors.vectorsReused) of them saved by an interrupted run, not embedded again")
                     }
                 }
                 if let generation = report.index.generation {

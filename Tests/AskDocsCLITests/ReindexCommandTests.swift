@@ -189,6 +189,52 @@ struct ReindexCommandTests {
         #expect(try corpus.contents().matches(try corpus.fromScratch()))
     }
 
+    @Test("one huge file killed mid-embedding: nothing half-published, and the next run reuses what it embedded")
+    func hugeFileKilledMidEmbedding() throws {
+        // A checkpoint cannot split a document: before the journal, a kill inside one file's embedding lost all of it.
+        let corpus = try ChangingCorpus(files: 0)
+        try corpus.write("huge.txt", ChangingCorpus.text("the one huge file", sentences: 600))
+        let killed = try corpus.index(
+            ["--checkpoint-chunks", "4"], environment: ["ASKDOCS_FAULT_INJECTION": "embedded:2"])
+        #expect(killed.status != 0)
+        #expect(try DocumentStore(path: corpus.db).counts().chunks == 0, "nothing of the file is published")
+        let resumed = try corpus.index(["--checkpoint-chunks", "4"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(resumed.standardOutput.utf8)) as? [String: Any])
+        let chunks = try DocumentStore(path: corpus.db).counts().chunks
+        #expect(chunks > 96, "more than three embedding batches of 32, so the kill left work to resume")
+        #expect(report["vectors_added"] as? Int == chunks)
+        #expect(report["vectors_reused"] as? Int == 64, "the two batches embedded before the kill: \(report)")
+        let vectors = VectorIndexLocation(databaseURL: URL(fileURLWithPath: corpus.db)).directory
+        let left = try FileManager.default.contentsOfDirectory(atPath: vectors.path).filter { $0.hasSuffix(".journal") }
+        #expect(left.isEmpty, "the journal goes once its vectors are published")
+        #expect(try corpus.run(["check"]).status == 0)
+        #expect(try corpus.contents().matches(try corpus.fromScratch()))
+    }
+
+    @Test("a root that is gone keeps its documents (an unmounted drive); index --prune of it, back empty, removes them")
+    func vanishedRoot() throws {
+        let corpus = try ChangingCorpus(files: 3)
+        #expect(try corpus.index().status == 0)
+        let before = try corpus.contents()
+        let away = corpus.workspace.path("away")
+        try FileManager.default.moveItem(atPath: corpus.docs, toPath: away)
+        let gone = try corpus.run(["reindex", "--json"])
+        #expect(gone.standardError.contains("no such file or directory"), "\(gone.standardError)")
+        #expect(try DocumentStore(path: corpus.db).counts().documents == 3, "an unreachable root wipes nothing")
+        #expect(try corpus.run(["check"]).status == 0)
+        try FileManager.default.moveItem(atPath: away, toPath: corpus.docs)
+        #expect(try corpus.run(["reindex"]).status == 0)
+        #expect(try corpus.contents().matches(before), "back again: nothing to redo")
+        for file in try FileManager.default.contentsOfDirectory(atPath: corpus.docs) {
+            try FileManager.default.removeItem(atPath: corpus.docs + "/" + file)
+        }
+        let pruned = try corpus.run(["index", corpus.docs, "--retriever", corpus.model.path, "--prune"])
+        #expect(pruned.status == 0, "\(pruned.standardError)")
+        #expect(try DocumentStore(path: corpus.db).counts().documents == 0)
+    }
+
     @Test("a rebuild killed mid-embedding leaves the old generation; the next run reuses what it had embedded")
     func rebuildKilledMidEmbedding() throws {
         // 70 files: more than two embedding batches of 32, so the kill after the first leaves work to resume.
