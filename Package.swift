@@ -41,12 +41,15 @@ let package = Package(
         .target(name: "CICU", linkerSettings: [.linkedLibrary("icuuc")]),
         .target(name: "CCLD2", linkerSettings: [.linkedLibrary("cld2")]),
         .systemLibrary(name: "CLibz", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // oneDNN's matmul for the bf16 and int8 (and optional fp32) products; Debian's libdnnl-dev has no pkg-config file.
+        .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp"), .linkedLibrary("m")]),
 
         // MARK: Models and text
         .target(name: "Tokenizers", swiftSettings: swiftSettings),
-        .target(name: "Transformer", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        .target(name: "Transformer", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: swiftSettings),
         // Hidden tool for scripts/bench (speed and full-size parity); not a product.
-        .executableTarget(name: "TransformerBench", dependencies: ["Transformer"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "TransformerBench", dependencies: ["Transformer", "Retrieval"], swiftSettings: swiftSettings),
 
         // MARK: Product building blocks
         .target(name: "Reader", dependencies: ["Tokenizers", "Transformer"], swiftSettings: swiftSettings),
@@ -142,7 +145,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TransformerTests", dependencies: ["Transformer", "TestSupport"], resources: [.copy("Fixtures")],
+            name: "TransformerTests", dependencies: ["Transformer", "CDNNL", "TestSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -158,7 +162,8 @@ let package = Package(
         .testTarget(
             name: "AskDocsTests",
             dependencies: [
-                "AskDocs", "DocumentStore", "Ingest", "Reader", "Retrieval", "Tokenizers", "Hub", "IndexTestSupport",
+                "AskDocs", "DocumentStore", "Ingest", "Reader", "Retrieval", "Tokenizers", "Transformer", "Hub",
+                "IndexTestSupport",
             ],
             swiftSettings: swiftSettings
         ),

@@ -23,10 +23,10 @@ public struct TextEmbedder: Sendable {
     /// The named prompts of the model (`config_sentence_transformers.json`).
     public var prompts: [String: String] { model.prompts }
 
-    /// Loads the tokenizer and model of a Hugging Face model folder or cache entry.
-    public init(directory: ModelDirectory) throws {
+    /// Loads the tokenizer and model of a Hugging Face model folder or cache entry, the encoder in `precision`.
+    public init(directory: ModelDirectory, precision: Precision = .fp32) throws {
         tokenizer = try TokenizerLoader.load(directory: directory.url)
-        model = try SentenceEmbeddingModel(directory: directory)
+        model = try SentenceEmbeddingModel(directory: directory, precision: precision)
         maxSequenceLength = Self.maxSequenceLength(of: directory)
         identity = Self.identity(of: directory.url)
     }

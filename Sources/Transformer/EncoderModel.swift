@@ -17,23 +17,27 @@ public final class EncoderModel: Sendable {
     public let configuration: EncoderConfiguration
     /// The weights (heads read their own tensors from it).
     public let checkpoint: Checkpoint
+    /// The arithmetic of the dense layers.
+    public let precision: Precision
     let embeddings: EmbeddingWeights
     let layers: [EncoderLayerWeights]
     private let scratch = ScratchPool()
 
-    /// Loads the encoder of the model in `directory`.
-    public convenience init(directory: ModelDirectory) throws {
-        try self.init(checkpoint: directory.checkpoint(), configuration: directory.config)
+    /// Loads the encoder of the model in `directory`, its dense layers in `precision`.
+    public convenience init(directory: ModelDirectory, precision: Precision = .fp32) throws {
+        try self.init(checkpoint: directory.checkpoint(), configuration: directory.config, precision: precision)
     }
 
-    /// Loads the encoder from `checkpoint`, checking every tensor's shape against `configuration`.
-    public init(checkpoint: Checkpoint, configuration: EncoderConfiguration) throws {
+    /// Loads the encoder from `checkpoint`, checking every tensor's shape against `configuration`; bf16 and int8
+    /// convert (and pack) the dense layers' weights once, here.
+    public init(checkpoint: Checkpoint, configuration: EncoderConfiguration, precision: Precision = .fp32) throws {
         BLASInfo.preferEngineParallelism()
         try configuration.validate(
             path: checkpoint.url.deletingLastPathComponent().appendingPathComponent("config.json").path)
         let prefix = try checkpoint.encoderPrefix()
         self.configuration = configuration
         self.checkpoint = checkpoint
+        self.precision = precision
         embeddings = try EmbeddingWeights(checkpoint, prefix: prefix, configuration: configuration)
         // One layer at a time: `map` over the range would first reserve room for `num_hidden_layers` layers, so a
         // config.json claiming 10^15 of them would exhaust memory before the first missing tensor is noticed.
@@ -41,7 +45,8 @@ public final class EncoderModel: Sendable {
         for index in 0..<configuration.layerCount {
             layers.append(
                 try EncoderLayerWeights(
-                    checkpoint, prefix: "\(prefix)encoder.layer.\(index).", configuration: configuration))
+                    checkpoint, prefix: "\(prefix)encoder.layer.\(index).", configuration: configuration,
+                    precision: precision))
         }
         self.layers = layers
     }
@@ -97,13 +102,17 @@ public final class EncoderModel: Sendable {
         let tokens = offsets[offsets.count - 1]
         let h = configuration.hiddenSize
         guard tokens > 0 else { return PackedHiddenStates(values: [], offsets: offsets, hiddenSize: h) }
-        let values = [Float](unsafeUninitializedCapacity: tokens * h) { buffer, initialized in
+        let values = try [Float](unsafeUninitializedCapacity: tokens * h) { buffer, initialized in
             // tokens > 0 and h > 0 (validated), so the buffer has a base address.
             guard let hidden = buffer.baseAddress else { return }
-            withWorkspace(tokens: tokens, longest: sequences.map(\.count).max() ?? 0) { workspace in
+            try withWorkspace(tokens: tokens, longest: sequences.map(\.count).max() ?? 0) { workspace in
                 embed(sequences, into: hidden)
                 for layer in layers {
-                    run(layer, hidden: hidden, offsets: offsets, workspace: workspace)
+                    if let packed = layer.packed {
+                        try run(layer, packed: packed, hidden: hidden, offsets: offsets, workspace: workspace)
+                    } else {
+                        run(layer, hidden: hidden, offsets: offsets, workspace: workspace)
+                    }
                 }
             }
             initialized = tokens * h
@@ -118,24 +127,29 @@ public final class EncoderModel: Sendable {
         let projected: UnsafeMutablePointer<Float>
         let intermediate: UnsafeMutablePointer<Float>
         let scores: UnsafeMutablePointer<Float>
+        /// The inputs of bf16 and int8 products (nil in fp32).
+        let prepared: ActivationBuffer?
     }
 
-    private func withWorkspace(tokens: Int, longest: Int, _ body: (Workspace) -> Void) {
+    private func withWorkspace(tokens: Int, longest: Int, _ body: (Workspace) throws -> Void) rethrows {
         let c = configuration
         let sizes = [
             tokens * 3 * c.hiddenSize, tokens * c.hiddenSize, tokens * c.hiddenSize, tokens * c.intermediateSize,
             c.headCount * longest * longest,
         ]
-        scratch.withScratch(capacity: sizes.reduce(0, +)) { pool in
+        let prepared =
+            precision == .fp32 ? nil : ActivationBuffer(rows: tokens, columns: max(c.hiddenSize, c.intermediateSize))
+        try scratch.withScratch(capacity: sizes.reduce(0, +)) { pool in
             var cursor = pool
             var parts: [UnsafeMutablePointer<Float>] = []
             for size in sizes {
                 parts.append(cursor)
                 cursor += size
             }
-            body(
+            try body(
                 Workspace(
-                    qkv: parts[0], context: parts[1], projected: parts[2], intermediate: parts[3], scores: parts[4]))
+                    qkv: parts[0], context: parts[1], projected: parts[2], intermediate: parts[3], scores: parts[4],
+                    prepared: prepared))
         }
     }
 
@@ -205,7 +219,7 @@ public final class EncoderModel: Sendable {
     }
 
     /// Scaled dot-product attention per sequence and head: `softmax(Q Kᵀ / √d) V` into `workspace.context`.
-    private func attention(offsets: [Int], workspace w: Workspace) {
+    func attention(offsets: [Int], workspace w: Workspace) {
         let c = configuration
         let h = c.hiddenSize
         let d = c.headSize

@@ -39,8 +39,21 @@ struct EncoderLayerWeights: Sendable {
     let intermediate: LinearWeights
     let output: LinearWeights
     let outputNorm: LayerNormWeights
+    /// The dense layers packed for a lower precision (nil in fp32, which reads the checkpoint through OpenBLAS).
+    let packed: PackedLayer?
 
-    init(_ checkpoint: Checkpoint, prefix: String, configuration c: EncoderConfiguration) throws {
+    /// The block's products packed for oneDNN: Q, K and V fused into one `[3h, h]` weight, so one product over
+    /// the layer's input fills the `[tokens, 3h]` buffer attention reads.
+    struct PackedLayer: Sendable {
+        let queryKeyValue: PackedLinear
+        let attentionOutput: PackedLinear
+        let intermediate: PackedLinear
+        let output: PackedLinear
+    }
+
+    init(
+        _ checkpoint: Checkpoint, prefix: String, configuration c: EncoderConfiguration, precision: Precision = .fp32
+    ) throws {
         let h = c.hiddenSize
         query = try LinearWeights(checkpoint, prefix + "attention.self.query", outputs: h, inputs: h)
         key = try LinearWeights(checkpoint, prefix + "attention.self.key", outputs: h, inputs: h)
@@ -53,6 +66,29 @@ struct EncoderLayerWeights: Sendable {
         output = try LinearWeights(checkpoint, prefix + "output.dense", outputs: h, inputs: c.intermediateSize)
         outputNorm = try LayerNormWeights(
             checkpoint, prefix + "output.LayerNorm", width: h, epsilon: c.layerNormEpsilon)
+        guard precision != .fp32 else {
+            packed = nil
+            return
+        }
+        let parts = [query, key, value]
+        let fused = FloatTensor.converting(shape: [3 * h, h], count: 3 * h * h) { target in
+            for (part, linear) in parts.enumerated() {
+                linear.weight.withUnsafeBufferPointer {
+                    (target + part * h * h).update(from: $0.baseAddress!, count: h * h)
+                }
+            }
+        }
+        packed = PackedLayer(
+            queryKeyValue: try PackedLinear(
+                fused, name: prefix + "attention.self.{query,key,value}", precision: precision),
+            attentionOutput: try PackedLinear(
+                self.attentionOutput.weight, name: prefix + "attention.output.dense", precision: precision),
+            intermediate: try PackedLinear(
+                self.intermediate.weight, name: prefix + "intermediate.dense", precision: precision),
+            output: try PackedLinear(self.output.weight, name: prefix + "output.dense", precision: precision))
+        for linear in [query, key, value, attentionOutput, intermediate, output] {
+            linear.weight.releaseResidentPages()
+        }
     }
 }
 

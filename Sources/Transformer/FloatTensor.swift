@@ -25,6 +25,18 @@ public struct FloatTensor: @unchecked Sendable {
         try withExtendedLifetime(owner) { try body(UnsafeBufferPointer(start: pointer, count: count)) }
     }
 
+    /// Hands the resident pages of a memory-mapped tensor back to the OS (clean file pages: touching them again
+    /// re-reads the file). A layer packed for bf16 or int8 never reads its fp32 weight again, so its pages would
+    /// otherwise count twice in the process's memory.
+    func releaseResidentPages() {
+        guard owner is SafetensorsFile else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: pointer) + page - 1) / page * page
+        let last = (Int(bitPattern: pointer) + count * MemoryLayout<Float>.stride) / page * page
+        guard last > first, let address = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(address, last - first, Int32(MADV_DONTNEED))
+    }
+
     /// A tensor with freshly allocated storage that `fill` initialises.
     static func converting(shape: [Int], count: Int, _ fill: (UnsafeMutablePointer<Float>) -> Void) -> FloatTensor {
         let box = OwnedFloats(count: count)

@@ -21,9 +21,9 @@ public struct QuestionAnsweringModel: Sendable {
     public let encoder: EncoderModel
     let head: LinearWeights
 
-    /// Loads the model in `directory`.
-    public init(directory: ModelDirectory) throws {
-        try self.init(encoder: EncoderModel(directory: directory))
+    /// Loads the model in `directory`, the encoder's dense layers in `precision` (the 2-output head stays fp32).
+    public init(directory: ModelDirectory, precision: Precision = .fp32) throws {
+        try self.init(encoder: EncoderModel(directory: directory, precision: precision))
     }
 
     /// Adds the `qa_outputs` head found in the encoder's checkpoint.

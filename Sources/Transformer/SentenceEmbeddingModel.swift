@@ -14,10 +14,10 @@ public struct SentenceEmbeddingModel: Sendable {
     /// The length of each embedding.
     public var dimension: Int { encoder.configuration.hiddenSize * settings.pooling.modes.count }
 
-    /// Loads the model and its sentence-transformers settings from `directory`.
-    public init(directory: ModelDirectory) throws {
+    /// Loads the model and its sentence-transformers settings from `directory`, the encoder in `precision`.
+    public init(directory: ModelDirectory, precision: Precision = .fp32) throws {
         try self.init(
-            encoder: EncoderModel(directory: directory),
+            encoder: EncoderModel(directory: directory, precision: precision),
             settings: SentenceTransformersConfiguration(directory: directory))
     }
 

@@ -18,6 +18,8 @@ public enum TransformerError: LocalizedError, Equatable, Sendable {
     case notAModelDirectory(path: String, reason: String)
     /// The caller's token ids cannot be run through this model.
     case invalidInput(reason: String)
+    /// A lower-precision product could not be set up or run (oneDNN refused the shape, or ran out of memory).
+    case precisionUnavailable(precision: String, tensor: String?, reason: String)
 
     /// The one-line message shown to the user.
     public var errorDescription: String? {
@@ -40,6 +42,10 @@ public enum TransformerError: LocalizedError, Equatable, Sendable {
             return "\(path) is not a model folder: \(reason)"
         case .invalidInput(let reason):
             return "invalid encoder input: \(reason)"
+        case .precisionUnavailable(let precision, let tensor?, let reason):
+            return "cannot run '\(tensor)' in \(precision): \(reason); use precision fp32"
+        case .precisionUnavailable(let precision, nil, let reason):
+            return "cannot run the model in \(precision): \(reason); use precision fp32"
         }
     }
 }
