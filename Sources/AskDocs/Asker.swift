@@ -4,6 +4,7 @@ import Hub
 import Ingest
 import Reader
 import Retrieval
+import Transformer
 
 /// Answers questions over an index: retrieves candidate chunks with `Searcher`, reads them all in one dynamically
 /// padded batch with the extractive reader in ranking mode, and returns the answers with their sources (document,
@@ -44,24 +45,28 @@ public struct Asker: Sendable {
     ///   - retriever: the retriever; nil is the one the index was built with (else the default).
     ///   - dense: whether dense and hybrid search will be used (loads the retriever and the vector index).
     ///   - defaultRetriever: the retriever when neither `retriever` nor the database names one (the configured one).
+    ///   - precisions: the arithmetic of the reader's and the retriever's dense layers.
     public static func open(
         database: String, reader: String, retriever: String? = nil, dense: Bool = true,
-        defaultRetriever: String = Configuration.default.retrieverModel, cache: HubCache = HubCache()
+        defaultRetriever: String = Configuration.default.retrieverModel, precisions: ModelPrecisions = .fp32,
+        cache: HubCache = HubCache()
     ) throws -> Asker {
         let searcher: Searcher
         do {
             searcher = try Searcher.open(
                 database: database, retriever: retriever, mode: dense ? .hybrid : .bm25,
-                defaultRetriever: defaultRetriever, cache: cache)
+                defaultRetriever: defaultRetriever, precision: precisions.retriever, cache: cache)
         } catch let error as PipelineError {
             throw AskError(opening: error)
         }
         guard (try? searcher.store.counts().chunks) ?? 0 > 0 else { throw AskError.emptyIndex(database: database) }
-        return Asker(searcher: searcher, reader: try loadReader(reader, cache: cache))
+        return Asker(searcher: searcher, reader: try loadReader(reader, precision: precisions.reader, cache: cache))
     }
 
     /// Loads a reader from a folder or the local Hugging Face cache.
-    public static func loadReader(_ name: String, cache: HubCache = HubCache()) throws -> ExtractiveReader {
+    public static func loadReader(
+        _ name: String, precision: Precision = .fp32, cache: HubCache = HubCache()
+    ) throws -> ExtractiveReader {
         let folder: URL
         do {
             folder = try cache.locate(name)
@@ -69,7 +74,7 @@ public struct Asker: Sendable {
             throw AskError.readerNotAvailable(model: name, cache: cache.root.path)
         }
         do {
-            return try ExtractiveReader(directory: folder)
+            return try ExtractiveReader(directory: folder, precision: precision)
         } catch ReaderError.unloadableModel(_, let reason) {
             throw AskError.unloadableReader(model: name, reason: reason)
         } catch {

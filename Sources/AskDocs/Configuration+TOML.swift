@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import Transformer
 
 /// Why a configuration file cannot be used; one line naming the file, the key and the line where known.
 public enum ConfigurationError: LocalizedError, Equatable, Sendable {
@@ -35,7 +36,8 @@ public enum ConfigurationError: LocalizedError, Equatable, Sendable {
 extension Configuration {
     /// The keys of `askdocs.toml`, dotted (`ask.passages` is `passages` in the `[ask]` table).
     public static let fileKeys = [
-        "database", "reader", "retriever", "ask.passages", "ask.answers", "ask.mode", "ask.no_answer_boost",
+        "database", "reader", "retriever", "precision", "reader_precision", "retriever_precision", "ask.passages",
+        "ask.answers", "ask.mode", "ask.no_answer_boost",
     ]
 
     /// This configuration with the values of the TOML file at `url` replacing its own; `shownAs` names the file in
@@ -67,8 +69,19 @@ extension Configuration {
         }
         let lines = TOMLKeyLines(text)
         var result = self
+        // `precision` sets both models; `reader_precision` and `retriever_precision` then refine it, whatever
+        // the order they are written in.
+        if let value = table["precision"] {
+            result.precisions = ModelPrecisions(try Self.precision(value, key: "precision", file: file, lines: lines))
+        }
         for (key, value) in table {
             switch key {
+            case "precision":
+                break
+            case "reader_precision":
+                result.precisions.reader = try Self.precision(value, key: key, file: file, lines: lines)
+            case "retriever_precision":
+                result.precisions.retriever = try Self.precision(value, key: key, file: file, lines: lines)
             case "database":
                 let path = try Self.string(value, key: key, file: file, lines: lines)
                 result.databasePath = Self.absolute(path, in: folder)
@@ -139,6 +152,17 @@ extension Configuration {
             throw .invalidValue(file: file, key: key, line: lines.line(of: key), reason: "must not be empty")
         }
         return text
+    }
+
+    private static func precision(
+        _ value: any TOMLValueConvertible, key: String, file: String, lines: TOMLKeyLines
+    ) throws(ConfigurationError) -> Precision {
+        let text = try string(value, key: key, file: file, lines: lines)
+        guard let precision = Precision(rawValue: text) else {
+            throw .invalidValue(
+                file: file, key: key, line: lines.line(of: key), reason: "must be one of \(Precision.names)")
+        }
+        return precision
     }
 
     /// A model named in a file: a folder beside the file when one exists there, else as written (a Hugging Face id

@@ -1,4 +1,5 @@
 import Foundation
+import Transformer
 
 /// Where AskDocs keeps its files, which models it uses and how it asks, unless told otherwise: the built-in
 /// defaults, overridden by an `askdocs.toml` file, overridden by what a command is given (`Configuration+TOML.swift`).
@@ -17,6 +18,8 @@ public struct Configuration: Sendable, Equatable {
     public var mode: SearchMode
     /// Added to the reader's "no answer" score; positive says "no answer" more often.
     public var noAnswerBoost: Float
+    /// The arithmetic of the reader's and the retriever's dense layers.
+    public var precisions: ModelPrecisions = .fp32
 
     /// The built-in defaults: `indexes/askdocs.sqlite`, deepset/xlm-roberta-large-squad2, intfloat/multilingual-e5-small,
     /// AskRequest.defaultPassages passages, 1 answer, hybrid retrieval, no boost.
@@ -61,11 +64,13 @@ public struct ConfigurationOverrides: Sendable, Equatable {
     public var mode: SearchMode?
     /// The no-answer boost.
     public var noAnswerBoost: Float?
+    /// The precision of every model the run loads (`--precision`).
+    public var precision: Precision?
 
     /// Creates overrides.
     public init(
         databasePath: String? = nil, readerModel: String? = nil, retrieverModel: String? = nil, passages: Int? = nil,
-        answers: Int? = nil, mode: SearchMode? = nil, noAnswerBoost: Float? = nil
+        answers: Int? = nil, mode: SearchMode? = nil, noAnswerBoost: Float? = nil, precision: Precision? = nil
     ) {
         self.databasePath = databasePath
         self.readerModel = readerModel
@@ -74,6 +79,7 @@ public struct ConfigurationOverrides: Sendable, Equatable {
         self.answers = answers
         self.mode = mode
         self.noAnswerBoost = noAnswerBoost
+        self.precision = precision
     }
 }
 
@@ -88,6 +94,7 @@ extension Configuration {
         if let value = overrides.answers { result.answers = value }
         if let value = overrides.mode { result.mode = value }
         if let value = overrides.noAnswerBoost { result.noAnswerBoost = value }
+        if let value = overrides.precision { result.precisions = ModelPrecisions(value) }
         return result
     }
 

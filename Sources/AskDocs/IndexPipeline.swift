@@ -3,6 +3,7 @@ import Foundation
 import Hub
 import Ingest
 import Retrieval
+import Transformer
 
 /// What to index and how.
 public struct IndexPipelineRequest: Sendable {
@@ -18,6 +19,8 @@ public struct IndexPipelineRequest: Sendable {
     public var defaultRetriever: String
     /// Chunks stored between published checkpoints (each embeds them and publishes a generation).
     public var checkpointChunks = IndexPublisher.defaultCheckpointChunks
+    /// The arithmetic of the retriever's dense layers while embedding.
+    public var precision: Precision = .fp32
     /// Seconds between published checkpoints at most.
     public var checkpointSeconds = 300.0
     /// The FAISS structure of the vector index: `Flat` (exact, the default) or `HNSW<m>`; nil keeps what the index
@@ -133,7 +136,9 @@ public struct IndexPipeline: Sendable {
         let stored = try existing?.setting(RetrieverModel.setting)
         let name = request.retriever ?? stored ?? (request.embed ? request.defaultRetriever : nil)
         if let existing { try Self.refuseStateChange(of: existing, at: location, embedding: request.embed) }
-        let model = try name.map { name throws(PipelineError) in try RetrieverModel.load(name, cache: cache) }
+        let model = try name.map { name throws(PipelineError) in
+            try RetrieverModel.load(name, precision: request.precision, cache: cache)
+        }
         if let model, let existing, request.embed, !request.rebuild {
             try Self.refuseOtherModel(model, store: existing, at: location)
         }

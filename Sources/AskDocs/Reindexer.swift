@@ -2,6 +2,7 @@ import DocumentStore
 import Foundation
 import Hub
 import Retrieval
+import Transformer
 
 /// What to bring up to date.
 public struct ReindexRequest: Sendable {
@@ -17,6 +18,8 @@ public struct ReindexRequest: Sendable {
     public var factory: String?
     /// Chunks stored between published checkpoints.
     public var checkpointChunks = IndexPublisher.defaultCheckpointChunks
+    /// The arithmetic of the retriever's dense layers while embedding.
+    public var precision: Precision = .fp32
     /// Seconds between published checkpoints at most.
     public var checkpointSeconds = 300.0
 
@@ -75,6 +78,7 @@ public struct Reindexer: Sendable {
             database: request.database, files: IndexRoots.requests(for: roots), retriever: name,
             embed: state == .dense, defaultRetriever: request.defaultRetriever)
         pipeline.checkpointChunks = request.checkpointChunks
+        pipeline.precision = request.precision
         pipeline.checkpointSeconds = request.checkpointSeconds
         pipeline.factory = request.factory
         pipeline.convertsFactory = true
@@ -82,7 +86,7 @@ public struct Reindexer: Sendable {
         if state == .dense, let name,
             let manifest = try? PublishedGeneration.vectorManifest(of: store, at: location)
         {
-            let model = try RetrieverModel.load(name, cache: cache)
+            let model = try RetrieverModel.load(name, precision: request.precision, cache: cache)
             if !manifest.model.isCompatible(with: model.embedder.identity) {
                 reason = "the index was built with \(manifest.model), the retriever is now \(model.embedder.identity)"
             }

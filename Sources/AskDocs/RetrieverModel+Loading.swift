@@ -1,12 +1,15 @@
 import DocumentStore
 import Foundation
 import Hub
+import Transformer
 
 extension RetrieverModel {
     /// Loads `model`, turning any failure into a `PipelineError` (`modelNotFound` or `unloadableModel`).
-    public static func load(_ model: String, cache: HubCache = HubCache()) throws(PipelineError) -> RetrieverModel {
+    public static func load(
+        _ model: String, precision: Precision = .fp32, cache: HubCache = HubCache()
+    ) throws(PipelineError) -> RetrieverModel {
         do {
-            return try RetrieverModel(model, cache: cache)
+            return try RetrieverModel(model, precision: precision, cache: cache)
         } catch let error as HubCacheError {
             throw .modelNotFound(model: model, reason: error.localizedDescription)
         } catch {

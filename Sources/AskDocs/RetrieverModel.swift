@@ -12,10 +12,10 @@ public struct RetrieverModel: Sendable {
     /// The model's embedder (tokenizer, encoder, pooling, prompts).
     public let embedder: TextEmbedder
 
-    /// Loads `model` (a folder or a Hugging Face id in the local cache).
-    public init(_ model: String, cache: HubCache = HubCache()) throws {
+    /// Loads `model` (a folder or a Hugging Face id in the local cache), its dense layers in `precision`.
+    public init(_ model: String, precision: Precision = .fp32, cache: HubCache = HubCache()) throws {
         let folder = try cache.locate(model)
-        embedder = try TextEmbedder(directory: ModelDirectory(url: folder))
+        embedder = try TextEmbedder(directory: ModelDirectory(url: folder), precision: precision)
         reference = HubCache.isModelID(model) && !FileManager.default.fileExists(atPath: model) ? model : folder.path
     }
 

@@ -3,23 +3,25 @@ import Foundation
 import Hub
 import Ingest
 import Retrieval
+import Transformer
 
 extension Searcher {
     /// Opens a searcher over the database at `database`: the retriever is `retriever`, else the one the database
     /// was built with, else `defaultRetriever`; it is loaded only when `mode` embeds the query or the database's
     /// search terms come from its tokenizer, and the vector index is opened (refusing another model's) unless `mode`
     /// is `.bm25`. On a BM25-only index hybrid search falls back to BM25 (`isLexicalOnly`) and dense search is
-    /// refused.
+    /// refused. `precision` is the arithmetic of the retriever's dense layers.
     public static func open(
         database: String, retriever: String? = nil, mode: SearchMode = .hybrid,
-        defaultRetriever: String = Configuration.default.retrieverModel, cache: HubCache = HubCache()
+        defaultRetriever: String = Configuration.default.retrieverModel, precision: Precision = .fp32,
+        cache: HubCache = HubCache()
     ) throws -> Searcher {
         let store = try DocumentStore.openExisting(path: database)
         let name = try RetrieverModel.name(named: retriever, recordedIn: store) ?? defaultRetriever
         var model: RetrieverModel?
         func loadModel() throws(PipelineError) -> RetrieverModel {
             if let model { return model }
-            let loaded = try RetrieverModel.load(name, cache: cache)
+            let loaded = try RetrieverModel.load(name, precision: precision, cache: cache)
             model = loaded
             return loaded
         }

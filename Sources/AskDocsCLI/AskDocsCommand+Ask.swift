@@ -2,6 +2,7 @@ import ArgumentParser
 import AskDocs
 import DocumentStore
 import Foundation
+import Transformer
 
 #if canImport(Glibc)
     import Glibc
@@ -55,6 +56,8 @@ extension AskDocsCommand {
 
         @OptionGroup var config: ConfigOption
 
+        @OptionGroup var precision: PrecisionOption
+
         @Flag(help: "Print JSON.")
         var json = false
 
@@ -79,11 +82,13 @@ extension AskDocsCommand {
                 ConfigurationOverrides(
                     databasePath: database.db, readerModel: reading.reader, passages: reading.passages,
                     answers: answers, mode: reading.mode,
-                    noAnswerBoost: noAnswerBoost))
+                    noAnswerBoost: noAnswerBoost, precision: precision.precision))
+            PrecisionOption.announce(configuration.precisions)
             let asker = try CommandFailure.reporting {
                 try Asker.open(
                     database: configuration.databasePath, reader: configuration.readerModel, retriever: retriever,
-                    dense: configuration.mode != .bm25, defaultRetriever: configuration.retrieverModel)
+                    dense: configuration.mode != .bm25, defaultRetriever: configuration.retrieverModel,
+                    precisions: configuration.precisions)
             }
             if let notice = asker.searcher.notice(for: configuration.mode) { Self.log("note: \(notice)") }
             if verbose { Self.log(String(format: "load %.3f s", Date().timeIntervalSince(started))) }

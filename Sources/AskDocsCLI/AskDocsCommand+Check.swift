@@ -1,6 +1,7 @@
 import ArgumentParser
 import AskDocs
 import Foundation
+import Transformer
 
 extension AskDocsCommand {
     /// `askdocs check`: Verify that the database and the vector index agree.
@@ -55,7 +56,7 @@ extension AskDocsCommand {
                     let name =
                         try RetrieverModel.name(named: retriever.retriever, recordedIn: store)
                         ?? configuration.retrieverModel
-                    let model = try RetrieverModel.load(name)
+                    let model = try RetrieverModel.load(name, precision: configuration.precisions.retriever)
                     let show = { (done: Int, total: Int) -> Void in progress?.count(done, of: total, "chunks embedded")
                     }
                     repairReport =

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AskDocs
 import Foundation
 import Retrieval
 import Transformer
@@ -19,6 +20,8 @@ extension AskDocsCommand {
 
         @OptionGroup var model: ModelFolderOption
 
+        @OptionGroup var precision: PrecisionOption
+
         @Option(name: .long, help: "A prompt named in the model's prompts map, e.g. query or passage.")
         var promptName: String?
 
@@ -36,8 +39,11 @@ extension AskDocsCommand {
         }
 
         func run() throws {
+            let precisions = try precision.resolved()
+            PrecisionOption.announce(ModelPrecisions(reader: .fp32, retriever: precisions.retriever))
             let (embedder, prefix) = try CommandFailure.reporting {
-                let embedder = try TextEmbedder(directory: ModelDirectory(path: model.folder().path))
+                let embedder = try TextEmbedder(
+                    directory: ModelDirectory(path: model.folder().path), precision: precisions.retriever)
                 return (embedder, try promptName.map(embedder.prompt(named:)) ?? prompt ?? "")
             }
             // A few batches at a time, so output streams and memory stays bounded on large inputs.

@@ -2,6 +2,7 @@ import ArgumentParser
 import AskDocs
 import Foundation
 import Reader
+import Transformer
 
 #if canImport(Glibc)
     import Glibc
@@ -34,6 +35,8 @@ extension AskDocsCommand.Eval {
         var retriever: String?
 
         @OptionGroup var config: ConfigOption
+
+        @OptionGroup var precision: PrecisionOption
 
         @Option(help: "MLQA answer normalisation for this language (e.g. zh); default SQuAD's.")
         var lang: String?
@@ -96,10 +99,14 @@ extension AskDocsCommand.Eval {
             let configuration = try config.resolve(
                 ConfigurationOverrides(
                     readerModel: reading.reader, retrieverModel: retriever, passages: reading.passages,
-                    mode: reading.mode))
-            let model = try CommandFailure.reporting { try RetrieverModel.load(configuration.retrieverModel) }
+                    mode: reading.mode, precision: precision.precision))
+            PrecisionOption.announce(configuration.precisions)
+            let model = try CommandFailure.reporting {
+                try RetrieverModel.load(configuration.retrieverModel, precision: configuration.precisions.retriever)
+            }
             let evaluator = AskEvaluator(
-                reader: try Asker.loadReader(configuration.readerModel), retriever: model,
+                reader: try Asker.loadReader(configuration.readerModel, precision: configuration.precisions.reader),
+                retriever: model,
                 passages: configuration.passages, mode: configuration.mode,
                 normalizer: normalizer,
                 neighbours: neighbours.map { Int($0) } ?? AskRequest.defaultNeighbours,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AskDocs
 import Foundation
+import Transformer
 
 extension AskDocsCommand.Eval {
     /// `askdocs eval retrieval`: Recall@k and MRR of dense, BM25 and hybrid retrieval on SQuAD-format files.
@@ -38,6 +39,8 @@ extension AskDocsCommand.Eval {
         @Option(name: .customLong("rrf-k"), help: "Reciprocal-rank fusion constant.")
         var rrfK: Double = 60
 
+        @OptionGroup var precision: PrecisionOption
+
         @OptionGroup var output: JSONOutputOption
 
         func validate() throws {
@@ -62,9 +65,12 @@ extension AskDocsCommand.Eval {
 
         func run() async throws {
             let files = files.map { URL(fileURLWithPath: $0) }
+            let precisions = try precision.resolved()
+            PrecisionOption.announce(ModelPrecisions(reader: .fp32, retriever: precisions.retriever))
             let (model, corpora) = try CommandFailure.reporting {
                 (
-                    try RetrieverModel.load(retriever.retriever ?? Configuration.default.retrieverModel),
+                    try RetrieverModel.load(
+                        retriever.retriever ?? Configuration.default.retrieverModel, precision: precisions.retriever),
                     try RetrievalEvaluator.corpora(files: files)
                 )
             }

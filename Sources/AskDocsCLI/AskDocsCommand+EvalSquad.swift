@@ -2,6 +2,7 @@ import ArgumentParser
 import AskDocs
 import Foundation
 import Reader
+import Transformer
 
 extension AskDocsCommand.Eval {
     /// `askdocs eval squad`: run the reader over a SQuAD v1.1/v2.0 file and print the official metrics.
@@ -44,6 +45,8 @@ extension AskDocsCommand.Eval {
         @Flag(help: "Predict \"\" when the null score beats every span (pipeline handle_impossible_answer).")
         var handleImpossibleAnswer = false
 
+        @OptionGroup var precision: PrecisionOption
+
         @OptionGroup var output: JSONOutputOption
 
         func validate() throws {
@@ -54,12 +57,14 @@ extension AskDocsCommand.Eval {
         }
 
         func run() async throws {
+            let precisions = try precision.resolved()
+            PrecisionOption.announce(ModelPrecisions(reader: precisions.reader, retriever: .fp32))
             let (evaluator, dataset) = try CommandFailure.reporting {
                 var dataset = try SQuADDataset(contentsOf: URL(fileURLWithPath: data))
                 if let limit { dataset.questions = Array(dataset.questions.prefix(limit)) }
                 let normalizer =
                     try lang.map { SQuADNormalizer(.mlqa(try SQuADNormalizer.Language($0))) } ?? SQuADNormalizer()
-                let reader = try ExtractiveReader(directory: model.folder())
+                let reader = try ExtractiveReader(directory: model.folder(), precision: precisions.reader)
                 let options = ReaderOptions(
                     pipeline: PipelineOptions(handleImpossibleAnswer: handleImpossibleAnswer), batchSize: batchSize)
                 return (ReaderEvaluator(reader: reader, options: options, normalizer: normalizer), dataset)

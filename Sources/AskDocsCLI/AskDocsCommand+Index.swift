@@ -1,6 +1,7 @@
 import ArgumentParser
 import AskDocs
 import Foundation
+import Transformer
 
 extension AskDocsCommand {
     /// `askdocs index`: Read documents, split them into chunks and store them in the index.
@@ -48,6 +49,8 @@ extension AskDocsCommand {
 
         @OptionGroup var config: ConfigOption
 
+        @OptionGroup var precision: PrecisionOption
+
         @Option(
             name: .customLong("glob"),
             help: ArgumentHelp("Only files matching this pattern; repeatable. " + globMeaning))
@@ -76,7 +79,8 @@ extension AskDocsCommand {
         }
 
         func run() async throws {
-            let configuration = try config.resolve(ConfigurationOverrides(databasePath: database.db))
+            let configuration = try config.resolve(
+                ConfigurationOverrides(databasePath: database.db, precision: precision.precision))
             let db = configuration.databasePath
             var request = IndexPipelineRequest(
                 database: db,
@@ -85,6 +89,8 @@ extension AskDocsCommand {
             request.checkpointChunks = checkpoints.checkpointChunks
             request.checkpointSeconds = checkpoints.checkpointSeconds
             request.factory = checkpoints.indexFactory
+            request.precision = configuration.precisions.retriever
+            if !noEmbed { PrecisionOption.announce(ModelPrecisions(reader: .fp32, retriever: request.precision)) }
             let progress = TerminalProgress.start()
             defer { progress?.finish() }
             var pipeline = IndexPipeline(request)

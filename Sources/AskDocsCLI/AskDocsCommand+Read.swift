@@ -1,6 +1,8 @@
 import ArgumentParser
+import AskDocs
 import Foundation
 import Reader
+import Transformer
 
 #if canImport(Glibc)
     import Glibc
@@ -62,6 +64,8 @@ extension AskDocsCommand {
         @Flag(help: "Also print each window's raw start/end logits (JSON; single question only).")
         var logits = false
 
+        @OptionGroup var precision: PrecisionOption
+
         @OptionGroup var output: JSONOutputOption
 
         @Option(help: "Most windows per model batch.")
@@ -113,8 +117,10 @@ extension AskDocsCommand {
         }
 
         func run() async throws {
+            let precisions = try precision.resolved()
+            PrecisionOption.announce(ModelPrecisions(reader: precisions.reader, retriever: .fp32))
             let reader = try CommandFailure.reporting {
-                try ExtractiveReader(directory: model.folder())
+                try ExtractiveReader(directory: model.folder(), precision: precisions.reader)
             }
             if let input {
                 try readLines(from: JSONLinesReader(path: input), with: reader)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AskDocs
 import Foundation
+import Transformer
 
 extension AskDocsCommand {
     /// `askdocs reindex`: Bring the index up to date with changed, added and removed files.
@@ -35,6 +36,8 @@ extension AskDocsCommand {
 
         @OptionGroup var config: ConfigOption
 
+        @OptionGroup var precision: PrecisionOption
+
         @OptionGroup var retriever: RetrieverOption
 
         @OptionGroup var checkpoints: CheckpointOptions
@@ -42,13 +45,16 @@ extension AskDocsCommand {
         @OptionGroup var output: JSONOutputOption
 
         func run() async throws {
-            let configuration = try config.resolve(ConfigurationOverrides(databasePath: database.db))
+            let configuration = try config.resolve(
+                ConfigurationOverrides(databasePath: database.db, precision: precision.precision))
             var request = ReindexRequest(
                 database: configuration.databasePath, paths: paths, retriever: retriever.retriever,
                 defaultRetriever: configuration.retrieverModel)
             request.checkpointChunks = checkpoints.checkpointChunks
             request.checkpointSeconds = checkpoints.checkpointSeconds
             request.factory = checkpoints.indexFactory
+            request.precision = configuration.precisions.retriever
+            PrecisionOption.announce(ModelPrecisions(reader: .fp32, retriever: request.precision))
             let log = EventLog()
             let progress = TerminalProgress.start()
             log.info("reindex of \(request.database) started")

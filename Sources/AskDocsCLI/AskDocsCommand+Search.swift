@@ -1,6 +1,7 @@
 import ArgumentParser
 import AskDocs
 import Foundation
+import Transformer
 
 extension SearchMode: ExpressibleByArgument {}
 
@@ -36,6 +37,8 @@ extension AskDocsCommand {
 
         @OptionGroup var config: ConfigOption
 
+        @OptionGroup var precision: PrecisionOption
+
         @Option(help: "Results to show.")
         var k: Int = 20
 
@@ -62,11 +65,12 @@ extension AskDocsCommand {
         }
 
         func run() async throws {
-            let configuration = try config.resolve(ConfigurationOverrides(databasePath: database.db))
+            let configuration = try config.resolve(
+                ConfigurationOverrides(databasePath: database.db, precision: precision.precision))
             let searcher = try CommandFailure.reporting {
                 try Searcher.open(
                     database: configuration.databasePath, retriever: retriever.retriever, mode: mode,
-                    defaultRetriever: configuration.retrieverModel)
+                    defaultRetriever: configuration.retrieverModel, precision: configuration.precisions.retriever)
             }
             if let notice = searcher.notice(for: mode) {
                 FileHandle.standardError.write(Data("note: \(notice)\n".utf8))

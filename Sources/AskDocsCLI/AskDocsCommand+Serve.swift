@@ -1,8 +1,9 @@
-import AskDocs
 import ArgumentParser
+import AskDocs
 import Foundation
 import Logging
 import Server
+import Transformer
 
 extension AskDocsCommand {
     /// `askdocs serve`: the reader and the ask pipeline over HTTP (Hugging Face Inference API compatible).
@@ -56,6 +57,8 @@ extension AskDocsCommand {
 
         @OptionGroup var config: ConfigOption
 
+        @OptionGroup var precision: PrecisionOption
+
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
             guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1") }
@@ -69,7 +72,8 @@ extension AskDocsCommand {
             let configuration = try config.resolve(
                 ConfigurationOverrides(
                     databasePath: database.db, readerModel: reading.reader, passages: reading.passages,
-                    mode: reading.mode))
+                    mode: reading.mode, precision: precision.precision))
+            PrecisionOption.announce(configuration.precisions)
             let environmentToken = ProcessInfo.processInfo.environment["ASKDOCS_TOKEN"].flatMap {
                 $0.isEmpty ? nil : $0
             }

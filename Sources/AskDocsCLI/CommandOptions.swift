@@ -3,6 +3,7 @@ import AskDocs
 import DocumentStore
 import Foundation
 import Hub
+import Transformer
 
 /// `--db`: the database a command works on (nil: the configured one).
 struct DatabaseOption: ParsableArguments {
@@ -143,5 +144,28 @@ struct CheckpointOptions: ParsableArguments {
     func validate() throws {
         guard checkpointChunks > 0 else { throw ValidationError("--checkpoint-chunks must be positive") }
         guard checkpointSeconds > 0 else { throw ValidationError("--checkpoint-seconds must be positive") }
+    }
+}
+
+extension Precision: ExpressibleByArgument {}
+
+/// `--precision`: the arithmetic of the models a command runs (default: askdocs.toml's, else fp32).
+struct PrecisionOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The models' arithmetic: \(Precision.names) (default: precision in askdocs.toml, else fp32; bf16 and "
+                + "int8 are faster, within the quality gates of the README).",
+            valueName: "precision"))
+    var precision: Precision?
+
+    /// The precisions of a command that resolves no configuration of its own: the flag, else ./askdocs.toml's.
+    func resolved() throws -> ModelPrecisions {
+        if let precision { return ModelPrecisions(precision) }
+        return try CommandFailure.reporting { try Configuration.resolve().precisions }
+    }
+
+    /// Prints what this CPU does differently for the chosen precisions (emulated bf16, 7-bit int8) on stderr.
+    static func announce(_ precisions: ModelPrecisions) {
+        for note in precisions.hardwareNotes { FileHandle.standardError.write(Data((note + "\n").utf8)) }
     }
 }

@@ -96,14 +96,15 @@ public struct ExtractiveReader: Sendable {
     public let classTokenId: Int32?
 
     /// Loads the tokenizer (`tokenizer.json` or `sentencepiece.bpe.model`), `tokenizer_config.json`'s
-    /// `model_max_length` and the QA model from a model folder (plain or Hugging Face cache entry).
-    public init(directory: URL) throws(ReaderError) {
+    /// `model_max_length` and the QA model from a model folder (plain or Hugging Face cache entry), its dense
+    /// layers in `precision`.
+    public init(directory: URL, precision: Precision = .fp32) throws(ReaderError) {
         let folder: ModelDirectory
         let model: QuestionAnsweringModel
         let tokenizer: any Tokenizer
         do {
             folder = try ModelDirectory(url: directory)
-            model = try QuestionAnsweringModel(directory: folder)
+            model = try QuestionAnsweringModel(directory: folder, precision: precision)
             tokenizer = try TokenizerLoader.load(directory: folder.url)
         } catch {
             throw .unloadableModel(path: directory.path, reason: error.localizedDescription)

@@ -39,14 +39,15 @@ public struct ServedModels: Sendable {
         let database = configuration.databasePath
         guard FileManager.default.fileExists(atPath: database) else {
             if requireIndex { throw AskError.noIndex(database: database) }
-            let reader = try Asker.loadReader(configuration.readerModel)
+            let reader = try Asker.loadReader(configuration.readerModel, precision: configuration.precisions.reader)
             return ServedModels(
                 reader: reader, readerName: configuration.readerModel,
                 indexProblem: "no index at \(database); build one with askdocs index, then restart the server")
         }
         let asker = try Asker.open(
             database: database, reader: configuration.readerModel, retriever: retriever,
-            dense: configuration.mode != .bm25, defaultRetriever: configuration.retrieverModel)
+            dense: configuration.mode != .bm25, defaultRetriever: configuration.retrieverModel,
+            precisions: configuration.precisions)
         return ServedModels(
             reader: asker.reader, readerName: configuration.readerModel, asker: asker, database: database)
     }

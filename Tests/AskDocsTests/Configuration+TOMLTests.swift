@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AskDocs
+import Transformer
 
 @Suite("askdocs.toml: parsing, precedence and errors")
 struct ConfigurationTOMLTests {
@@ -42,6 +43,17 @@ struct ConfigurationTOMLTests {
                     databasePath: "/configs/data/docs.sqlite", readerModel: "org/reader", retrieverModel: "/models/e5",
                     passages: 4, answers: 2, mode: .bm25, noAnswerBoost: -1.5))
         #expect(try Self.parse("[ask]\nno_answer_boost = 2").noAnswerBoost == 2, "an integer is a number too")
+    }
+
+    @Test("precision sets both models, reader_precision and retriever_precision refine it in any order")
+    func precisions() throws {
+        #expect(try Self.parse("").precisions == .fp32)
+        #expect(try Self.parse("precision = \"int8\"").precisions == ModelPrecisions(.int8))
+        let refined = ModelPrecisions(reader: .bf16, retriever: .int8)
+        #expect(try Self.parse("reader_precision = \"bf16\"\nprecision = \"int8\"").precisions == refined)
+        #expect(try Self.parse("precision = \"int8\"\nreader_precision = \"bf16\"").precisions == refined)
+        let flagged = try Self.parse("reader_precision = \"bf16\"").applying(ConfigurationOverrides(precision: .int8))
+        #expect(flagged.precisions == ModelPrecisions(.int8), "--precision applies to every model")
     }
 
     @Test("an empty file and a missing key keep the built-in defaults")
@@ -113,6 +125,8 @@ struct ConfigurationTOMLTests {
             ("ask = 3\n", "askdocs.toml:1: 'ask' must be a table, not an integer"),
             ("database = \"a\"\nreader = \n", "askdocs.toml:2:"),
             ("[ask\npassages = 3\n", "askdocs.toml:1:"),
+            ("precision = \"fp16\"\n", "askdocs.toml:1: 'precision' must be one of fp32, bf16, int8"),
+            ("reader_precision = 8\n", "askdocs.toml:1: 'reader_precision' must be a string, not an integer"),
         ])
     func errors(text: String, expected: String) {
         let message = Self.error(text)
