@@ -7,13 +7,13 @@ extension AskDocsCommand {
     struct Models: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "models",
-            abstract: "Download, list, verify and remove models in the Hugging Face cache.",
+            abstract: "Download, list, verify, remove and quantize models.",
             discussion: """
                 The cache is the one huggingface_hub and transformers use ($HF_HUB_CACHE, else $HF_HOME/hub, else \
                 ~/.cache/huggingface/hub), so models are shared with Python tools. HF_ENDPOINT, HF_TOKEN (or the \
                 token saved by `huggingface-cli login`) and HF_HUB_OFFLINE=1 are honoured.
                 """,
-            subcommands: [Pull.self, List.self, Verify.self, Remove.self]
+            subcommands: [Pull.self, List.self, Verify.self, Remove.self, Quantize.self]
         )
     }
 }

@@ -93,12 +93,17 @@ public struct Checkpoint: Sendable {
     /// Whether the checkpoint has a tensor with exactly this name.
     public func contains(_ name: String) -> Bool { fileForTensor[name] != nil }
 
-    /// The tensor `name` as floats, checking its shape when `shape` is given.
-    public func tensor(_ name: String, shape: [Int]? = nil) throws -> FloatTensor {
+    /// The mapped file that holds tensor `name`.
+    func file(holding name: String) throws -> SafetensorsFile {
         guard let position = fileForTensor[name] else {
             throw TransformerError.missingTensor(name: name, checkpoint: url.path)
         }
-        let tensor = try files[position].floatTensor(name)
+        return files[position]
+    }
+
+    /// The tensor `name` as floats, checking its shape when `shape` is given.
+    public func tensor(_ name: String, shape: [Int]? = nil) throws -> FloatTensor {
+        let tensor = try file(holding: name).floatTensor(name)
         if let shape, tensor.shape != shape {
             throw TransformerError.shapeMismatch(
                 name: name, expected: shape, actual: tensor.shape, checkpoint: url.path)

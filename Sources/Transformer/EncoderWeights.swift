@@ -2,13 +2,17 @@ import Foundation
 
 /// A PyTorch `Linear`: weight `[outputs, inputs]` and bias `[outputs]`.
 struct LinearWeights: Sendable {
-    let weight: FloatTensor
+    /// The weight as loaded: fp32, or bf16/int8 as stored when the layer runs in that precision.
+    let stored: StoredWeight
     let bias: FloatTensor
     let inputs: Int
     let outputs: Int
 
-    init(_ checkpoint: Checkpoint, _ name: String, outputs: Int, inputs: Int) throws {
-        weight = try checkpoint.tensor(name + ".weight", shape: [outputs, inputs])
+    /// The weight in fp32 (what OpenBLAS reads; a view, not a copy, for fp32 layers).
+    var weight: FloatTensor { stored.floats }
+
+    init(_ checkpoint: Checkpoint, _ name: String, outputs: Int, inputs: Int, precision: Precision = .fp32) throws {
+        stored = try StoredWeight(checkpoint, name + ".weight", outputs: outputs, inputs: inputs, precision: precision)
         bias = try checkpoint.tensor(name + ".bias", shape: [outputs])
         self.inputs = inputs
         self.outputs = outputs
@@ -55,39 +59,37 @@ struct EncoderLayerWeights: Sendable {
         _ checkpoint: Checkpoint, prefix: String, configuration c: EncoderConfiguration, precision: Precision = .fp32
     ) throws {
         let h = c.hiddenSize
-        query = try LinearWeights(checkpoint, prefix + "attention.self.query", outputs: h, inputs: h)
-        key = try LinearWeights(checkpoint, prefix + "attention.self.key", outputs: h, inputs: h)
-        value = try LinearWeights(checkpoint, prefix + "attention.self.value", outputs: h, inputs: h)
-        attentionOutput = try LinearWeights(checkpoint, prefix + "attention.output.dense", outputs: h, inputs: h)
+        query = try LinearWeights(
+            checkpoint, prefix + "attention.self.query", outputs: h, inputs: h, precision: precision)
+        key = try LinearWeights(
+            checkpoint, prefix + "attention.self.key", outputs: h, inputs: h, precision: precision)
+        value = try LinearWeights(
+            checkpoint, prefix + "attention.self.value", outputs: h, inputs: h, precision: precision)
+        attentionOutput = try LinearWeights(
+            checkpoint, prefix + "attention.output.dense", outputs: h, inputs: h, precision: precision)
         attentionNorm = try LayerNormWeights(
             checkpoint, prefix + "attention.output.LayerNorm", width: h, epsilon: c.layerNormEpsilon)
         intermediate = try LinearWeights(
-            checkpoint, prefix + "intermediate.dense", outputs: c.intermediateSize, inputs: h)
-        output = try LinearWeights(checkpoint, prefix + "output.dense", outputs: h, inputs: c.intermediateSize)
+            checkpoint, prefix + "intermediate.dense", outputs: c.intermediateSize, inputs: h, precision: precision)
+        output = try LinearWeights(
+            checkpoint, prefix + "output.dense", outputs: h, inputs: c.intermediateSize, precision: precision)
         outputNorm = try LayerNormWeights(
             checkpoint, prefix + "output.LayerNorm", width: h, epsilon: c.layerNormEpsilon)
         guard precision != .fp32 else {
             packed = nil
             return
         }
-        let parts = [query, key, value]
-        let fused = FloatTensor.converting(shape: [3 * h, h], count: 3 * h * h) { target in
-            for (part, linear) in parts.enumerated() {
-                linear.weight.withUnsafeBufferPointer {
-                    (target + part * h * h).update(from: $0.baseAddress!, count: h * h)
-                }
-            }
-        }
         packed = PackedLayer(
             queryKeyValue: try PackedLinear(
-                fused, name: prefix + "attention.self.{query,key,value}", precision: precision),
+                stacking: [query.stored, key.stored, value.stored], name: prefix + "attention.self.{query,key,value}",
+                precision: precision),
             attentionOutput: try PackedLinear(
-                self.attentionOutput.weight, name: prefix + "attention.output.dense", precision: precision),
+                stacking: [attentionOutput.stored], name: prefix + "attention.output.dense", precision: precision),
             intermediate: try PackedLinear(
-                self.intermediate.weight, name: prefix + "intermediate.dense", precision: precision),
-            output: try PackedLinear(self.output.weight, name: prefix + "output.dense", precision: precision))
+                stacking: [intermediate.stored], name: prefix + "intermediate.dense", precision: precision),
+            output: try PackedLinear(stacking: [output.stored], name: prefix + "output.dense", precision: precision))
         for linear in [query, key, value, attentionOutput, intermediate, output] {
-            linear.weight.releaseResidentPages()
+            linear.stored.releaseResidentPages()
         }
     }
 }

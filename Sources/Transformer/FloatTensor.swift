@@ -30,11 +30,7 @@ public struct FloatTensor: @unchecked Sendable {
     /// otherwise count twice in the process's memory.
     func releaseResidentPages() {
         guard owner is SafetensorsFile else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let first = (Int(bitPattern: pointer) + page - 1) / page * page
-        let last = (Int(bitPattern: pointer) + count * MemoryLayout<Float>.stride) / page * page
-        guard last > first, let address = UnsafeMutableRawPointer(bitPattern: first) else { return }
-        _ = madvise(address, last - first, Int32(MADV_DONTNEED))
+        MappedPages.release(UnsafeRawPointer(pointer), count: count * MemoryLayout<Float>.stride)
     }
 
     /// A tensor with freshly allocated storage that `fill` initialises.

@@ -20,3 +20,8 @@ extension Precision {
     /// The instruction set oneDNN dispatches to here ("avx2", "avx512_core_bf16", ...).
     public static var instructionSet: String { String(cString: cdnnl_isa()) }
 }
+
+extension Precision {
+    /// The bits int8 weights may use on this CPU: 8 with VNNI, else 7 (see `hardwareNote`).
+    public static var int8WeightBits: Int { Int(cdnnl_int8_weight_bits()) }
+}

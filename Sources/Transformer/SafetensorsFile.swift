@@ -20,9 +20,9 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     // Immutable after init; the mapping lives until deinit, so pointers handed out stay valid while
     // a FloatTensor holds a reference to this object.
-    private let mapping: UnsafeRawPointer
+    let mapping: UnsafeRawPointer
     private let mappedLength: Int
-    private let dataStart: Int
+    let dataStart: Int
 
     /// Maps and validates the file at `url`.
     public init(url: URL) throws {

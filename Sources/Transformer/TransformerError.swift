@@ -4,6 +4,8 @@ import Foundation
 public enum TransformerError: LocalizedError, Equatable, Sendable {
     /// A file could not be opened, read or memory-mapped.
     case unreadableFile(path: String, reason: String)
+    /// A file could not be created or written (full disk, no permission).
+    case unwritableFile(path: String, reason: String)
     /// A safetensors file's header or layout is invalid (`tensor` is nil when the problem is file-wide).
     case invalidSafetensors(path: String, tensor: String?, reason: String)
     /// A tensor the model needs is not in the checkpoint.
@@ -26,6 +28,8 @@ public enum TransformerError: LocalizedError, Equatable, Sendable {
         switch self {
         case .unreadableFile(let path, let reason):
             return "cannot read \(path): \(reason)"
+        case .unwritableFile(let path, let reason):
+            return "cannot write \(path): \(reason)"
         case .invalidSafetensors(let path, let tensor?, let reason):
             return "invalid safetensors file \(path): tensor '\(tensor)': \(reason)"
         case .invalidSafetensors(let path, nil, let reason):
@@ -35,7 +39,8 @@ public enum TransformerError: LocalizedError, Equatable, Sendable {
         case .shapeMismatch(let name, let expected, let actual, let checkpoint):
             return "tensor '\(name)' in \(checkpoint) has shape \(actual), expected \(expected) from config.json"
         case .unsupportedDType(let name, let dtype, let path):
-            return "tensor '\(name)' in \(path) has dtype \(dtype); only F32, F16 and BF16 weights are supported"
+            return "tensor '\(name)' in \(path) has dtype \(dtype); only F32, F16 and BF16 weights are supported "
+                + "(and I8 dense-layer weights with a '.weight_scale', as AskDocs' int8 checkpoints store them)"
         case .invalidConfiguration(let path, let reason):
             return "invalid configuration \(path): \(reason)"
         case .notAModelDirectory(let path, let reason):

@@ -1,7 +1,7 @@
 // Hidden tool behind scripts/bench/engine.sh and scripts/bench/engine_parity_full.sh (not shipped).
 //
 //   TransformerBench speed <model-dir> --batch N --length L --iterations K [--blas-threads T] [--precision P]
-//   TransformerBench embed-query <e5-dir> [--iterations K] [--precision P]
+//   TransformerBench embed-query <e5-dir> [--iterations K] [--precision P] [--query TEXT]
 //   TransformerBench parity <model-dir> <reference.json> [--batch N] [--precision P]
 //   TransformerBench agreement <model-dir> --precision P [--windows N] [--length L]
 import Foundation
@@ -70,7 +70,9 @@ func embedQuery(_ arguments: [String]) throws {
     let iterations = try option("--iterations", arguments, default: 50)
     let precision = try precision(arguments)
     let embedder = try TextEmbedder(directory: ModelDirectory(path: arguments[0]), precision: precision)
-    let query = "how many languages does the model read?"
+    let query =
+        arguments.firstIndex(of: "--query").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+        ?? "how many languages does the model read?"
     for _ in 0..<5 { _ = try embedder.embed([query], prompt: "query: ") }
     var times: [Double] = []
     for _ in 0..<max(iterations, 1) {
@@ -78,8 +80,9 @@ func embedQuery(_ arguments: [String]) throws {
     }
     times.sort()
     print(
-        "{\"engine\":\"swift\",\"precision\":\"\(precision)\",\"iterations\":\(times.count),"
-            + "\"median_ms\":\(times[times.count / 2]),\"best_ms\":\(times[0]),\"peak_rss_mib\":\(peakResidentMiB())}")
+        "{\"engine\":\"swift\",\"task\":\"query-embedding\",\"precision\":\"\(precision)\","
+            + "\"iterations\":\(times.count),\"median_ms\":\(times[times.count / 2]),\"best_ms\":\(times[0]),\"peak_rss_mib\":\(peakResidentMiB())}"
+    )
 }
 
 func speed(_ arguments: [String]) throws {

@@ -184,7 +184,7 @@ struct PackedLinearTests {
         #expect {
             try PackedLinear(empty, name: "encoder.layer.0.output.dense", precision: .int8)
         } throws: { error in
-            let message = (error as? LocalizedError)?.errorDescription ?? ""
+            let message = (error as? any LocalizedError)?.errorDescription ?? ""
             return message.contains("encoder.layer.0.output.dense") && !message.contains("\n")
         }
     }
