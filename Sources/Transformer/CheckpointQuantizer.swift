@@ -3,7 +3,8 @@ import Foundation
 
 /// Writes a model's weights with the encoder's dense layers stored in bf16 or int8, which `EncoderModel` loads in
 /// that precision without converting: bf16 as BF16 tensors (round to nearest even), int8 as `NAME.weight` (I8)
-/// with `NAME.weight_scale` (F32, one scale per output), quantized exactly as the engine quantizes fp32 weights
+/// with `NAME.weight_scale` (F32, one scale per output) but the feed-forward output projections as stored, since
+/// int8 runs them in fp32 (`Precision.feedForwardOutputPrecision`), quantized exactly as the engine quantizes fp32 weights
 /// when it loads them, so the written model computes the same logits as the original run in that precision.
 /// Every other tensor (embeddings, biases, LayerNorms, heads) is copied as stored.
 public struct CheckpointQuantizer: Sendable {
@@ -20,7 +21,7 @@ public struct CheckpointQuantizer: Sendable {
 
     /// What a write did.
     public struct Report: Sendable, Equatable {
-        /// Dense-layer weights converted.
+        /// Dense-layer weights converted (int8: all but the feed-forward output projections).
         public var convertedTensors: Int
         /// Tensors copied as stored.
         public var copiedTensors: Int
@@ -76,7 +77,9 @@ public struct CheckpointQuantizer: Sendable {
         var entries: [SafetensorsStreamWriter.Entry] = []
         var report = Report(convertedTensors: 0, copiedTensors: 0, bytes: 0)
         for name in checkpoint.tensorNames {
-            if dense.contains(name) {
+            // Layers the precision keeps in fp32 (int8's feed-forward output) are copied as stored.
+            let target = Self.isFeedForwardOutput(name) ? precision.feedForwardOutputPrecision : precision
+            if dense.contains(name) && target != .fp32 {
                 entries += try converted(checkpoint, name)
                 report.convertedTensors += 1
             } else {
@@ -148,6 +151,11 @@ public struct CheckpointQuantizer: Sendable {
                 },
             ]
         }
+    }
+
+    /// Whether `name` is a block's feed-forward output projection (`…encoder.layer.N.output.dense.weight`).
+    static func isFeedForwardOutput(_ name: String) -> Bool {
+        name.hasSuffix(".output.dense.weight") && !name.hasSuffix(".attention.output.dense.weight")
     }
 
     /// `name`'s int8 values and per-output scales, as the engine quantizes fp32 weights at load.

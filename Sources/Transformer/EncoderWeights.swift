@@ -52,7 +52,8 @@ struct EncoderLayerWeights: Sendable {
         let queryKeyValue: PackedLinear
         let attentionOutput: PackedLinear
         let intermediate: PackedLinear
-        let output: PackedLinear
+        /// nil when the precision keeps it fp32 (`Precision.feedForwardOutputPrecision`): OpenBLAS reads `output`.
+        let output: PackedLinear?
     }
 
     init(
@@ -72,7 +73,8 @@ struct EncoderLayerWeights: Sendable {
         intermediate = try LinearWeights(
             checkpoint, prefix + "intermediate.dense", outputs: c.intermediateSize, inputs: h, precision: precision)
         output = try LinearWeights(
-            checkpoint, prefix + "output.dense", outputs: h, inputs: c.intermediateSize, precision: precision)
+            checkpoint, prefix + "output.dense", outputs: h, inputs: c.intermediateSize,
+            precision: precision.feedForwardOutputPrecision)
         outputNorm = try LayerNormWeights(
             checkpoint, prefix + "output.LayerNorm", width: h, epsilon: c.layerNormEpsilon)
         guard precision != .fp32 else {
@@ -87,8 +89,10 @@ struct EncoderLayerWeights: Sendable {
                 stacking: [attentionOutput.stored], name: prefix + "attention.output.dense", precision: precision),
             intermediate: try PackedLinear(
                 stacking: [intermediate.stored], name: prefix + "intermediate.dense", precision: precision),
-            output: try PackedLinear(stacking: [output.stored], name: prefix + "output.dense", precision: precision))
-        for linear in [query, key, value, attentionOutput, intermediate, output] {
+            output: precision.feedForwardOutputPrecision == .fp32
+                ? nil
+                : try PackedLinear(stacking: [output.stored], name: prefix + "output.dense", precision: precision))
+        for linear in [query, key, value, attentionOutput, intermediate] + (packed?.output == nil ? [] : [output]) {
             linear.stored.releaseResidentPages()
         }
     }

@@ -40,14 +40,22 @@ struct EncoderModelPrecisionTests {
         #expect(error > 0, "\(precision) must not silently run fp32")
     }
 
-    @Test("int8 gives every sequence bit-identical logits in any batch: per-token scales, exact int32 sums")
+    /// Per-token scales and exact int32 sums make the int8 products row-independent; only the fp32 feed-forward
+    /// output projection (OpenBLAS, blocked by the number of rows) sums in a batch-dependent order.
+    @Test("int8 gives a sequence the same logits in any batch, to fp32 summation order")
     func int8BatchIndependent() throws {
         let goldens = try #require(Fixture.goldens.qa["tiny-xlmr-qa"])
         let sequences = goldens.map(\.ids).filter { $0.count < 200 }
         let model = try Self.model(.int8)
         let batched = try model.logits(for: sequences, maxBatchSize: 4)
         for (sequence, result) in zip(sequences, batched) {
-            #expect(try model.logits(for: [sequence], maxBatchSize: 1)[0] == result)
+            let alone = try model.logits(for: [sequence], maxBatchSize: 1)
+            // The fp32 projection summed in another order differs by ≈ 2^-24 relative; where that moves an
+            // activation across a u8 rounding boundary of the next block, that element changes by one step
+            // (1/255 of its row's range), ≈ 1e-3 relative at most on these 64-wide rows; a sequence quantized
+            // with its batch (a per-tensor scale) would differ by ~1e-2.
+            let error = Self.relativeError(alone, [result])
+            #expect(error <= 2e-3, "relative error \(error) between a sequence alone and in a batch")
         }
     }
 
