@@ -11,11 +11,12 @@ public struct ModelQuantizer: Sendable {
     public let precision: Precision
     /// The bits of int8 weights (7 or 8).
     public let int8WeightBits: Int
+    private let checkpointQuantizer: CheckpointQuantizer
 
     /// A quantizer to `precision`, int8 weights with `int8WeightBits` bits (this CPU's kernel's by default).
     public init(precision: Precision, int8WeightBits: Int = Precision.int8WeightBits) throws {
         do {
-            _ = try CheckpointQuantizer(precision: precision, int8WeightBits: int8WeightBits)
+            checkpointQuantizer = try CheckpointQuantizer(precision: precision, int8WeightBits: int8WeightBits)
         } catch {
             throw ModelQuantizationError.invalidRequest(error.localizedDescription)
         }
@@ -81,8 +82,7 @@ public struct ModelQuantizer: Sendable {
             let checkpoint = try directory.checkpoint()
             try copySupportFiles(from: directory.url, to: staging)
             try writeConfiguration(from: directory.url, to: staging)
-            let quantizer = try CheckpointQuantizer(precision: precision, int8WeightBits: int8WeightBits)
-            let written = try quantizer.write(
+            let written = try checkpointQuantizer.write(
                 checkpoint, configuration: directory.config, to: staging.appendingPathComponent("model.safetensors"),
                 progress: progress)
             // Loading it in its precision is the check that the engine reads what was written.

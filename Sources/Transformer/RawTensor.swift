@@ -29,6 +29,13 @@ struct RawTensor: @unchecked Sendable {
         try withExtendedLifetime(owner) { try body(UnsafeRawBufferPointer(start: bytes, count: info.byteRange.count)) }
     }
 
+    /// The elements of a 2-byte tensor (F16, BF16) as their bits, read as `SafetensorsFile` reads them.
+    func halfBits() -> [UInt16] {
+        withBytes { bytes in
+            (0..<info.elementCount).map { SafetensorsFile.loadUInt16(bytes.baseAddress!, $0) }
+        }
+    }
+
     /// Hands the tensor's resident pages back to the OS once oneDNN holds its own packed copy.
     func releaseResidentPages() {
         MappedPages.release(bytes, count: info.byteRange.count)

@@ -98,7 +98,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
     }
 
-    private static func loadUInt16(_ bytes: UnsafeRawPointer, _ index: Int) -> UInt16 {
+    static func loadUInt16(_ bytes: UnsafeRawPointer, _ index: Int) -> UInt16 {
         UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))
     }
 }

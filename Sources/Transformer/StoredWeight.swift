@@ -48,14 +48,7 @@ final class StoredWeight: Sendable {
         case .float(let tensor):
             return tensor
         case .bf16(let raw):
-            return FloatTensor.converting(shape: raw.shape, count: raw.info.elementCount) { out in
-                raw.withBytes { bytes in
-                    for i in 0..<raw.info.elementCount {
-                        out[i] = HalfPrecision.float(
-                            fromBF16: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-                    }
-                }
-            }
+            return FloatTensor(shape: raw.shape, values: raw.halfBits().map(HalfPrecision.float(fromBF16:)))
         case .int8(let raw, let scales):
             return Self.dequantized(raw, scales)
         }
@@ -99,13 +92,7 @@ extension PackedLinear {
         if precision == .bf16, allBF16 {
             var bits = [UInt16]()
             bits.reserveCapacity(outputs * inputs)
-            for case .bf16(let raw) in parts.map(\.storage) {
-                raw.withBytes { bytes in
-                    for i in 0..<raw.info.elementCount {
-                        bits.append(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-                    }
-                }
-            }
+            for case .bf16(let raw) in parts.map(\.storage) { bits.append(contentsOf: raw.halfBits()) }
             try self.init(
                 precision: precision, outputs: outputs, inputs: inputs, parts: Parallel.workerCount, name: name
             ) { range, error in
