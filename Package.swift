@@ -53,6 +53,13 @@ let package = Package(
 
         // MARK: Product building blocks
         .target(name: "Reader", dependencies: ["Tokenizers", "Transformer"], swiftSettings: swiftSettings),
+        // Fine-tuning of the extractive reader: the encoder's backward pass, AdamW, training windows.
+        .target(
+            name: "Training",
+            dependencies: [
+                "Tokenizers", "Transformer", "Reader", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
         .target(name: "DocumentStore", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(
             name: "Ingest",
@@ -88,7 +95,7 @@ let package = Package(
         .target(
             name: "AskDocs",
             dependencies: [
-                "Tokenizers", "Transformer", "Reader", "DocumentStore", "Ingest", "Retrieval", "Hub",
+                "Tokenizers", "Transformer", "Reader", "Training", "DocumentStore", "Ingest", "Retrieval", "Hub",
                 .product(name: "Crypto", package: "swift-crypto"),
                 // askdocs.toml (Configuration+TOML.swift); no other target reads TOML.
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -110,8 +117,8 @@ let package = Package(
         .executableTarget(
             name: "AskDocsCLI",
             dependencies: [
-                "AskDocs", "Tokenizers", "Transformer", "Retrieval", "Reader", "DocumentStore", "Hub", "Server",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AskDocs", "Tokenizers", "Transformer", "Retrieval", "Reader", "Training", "DocumentStore", "Hub",
+                "Server", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -180,6 +187,10 @@ let package = Package(
         .testTarget(
             name: "ServerTests", dependencies: ["Server", "AskDocs", "Reader", "Transformer", "TestSupport"],
             swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TrainingTests", dependencies: ["Training", "Reader", "Tokenizers", "Transformer", "TestSupport"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ReaderTests", dependencies: ["Reader", "TestSupport"], resources: [.copy("Fixtures")],

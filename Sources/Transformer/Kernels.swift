@@ -2,15 +2,15 @@ import COpenBLAS
 import Foundation
 
 /// Runs row ranges on every core with `DispatchQueue.concurrentPerform`.
-enum Parallel {
-    static let workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+package enum Parallel {
+    package static let workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Whether the engine spreads matrix products over the cores itself: when OpenBLAS runs single-threaded
     /// (`OPENBLAS_NUM_THREADS=1` or `BLASInfo.setThreadCount(1)`). Otherwise OpenBLAS's own threads do it.
-    static var splitsProducts: Bool { workerCount > 1 && openblas_get_num_threads() == 1 }
+    package static var splitsProducts: Bool { workerCount > 1 && openblas_get_num_threads() == 1 }
 
     /// Splits `0..<count` into contiguous chunks of at least `grain` items and runs them concurrently.
-    static func forEachChunk(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+    package static func forEachChunk(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let chunks = min(max(1, count / max(grain, 1)), workerCount * 4)
         if chunks == 1 || workerCount == 1 {
@@ -31,22 +31,22 @@ enum Parallel {
 }
 
 /// A value the compiler cannot prove Sendable but that is only used within one structured parallel loop.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+package struct UncheckedSendable<Value>: @unchecked Sendable {
+    package let value: Value
+    package init(_ value: Value) { self.value = value }
 }
 
 /// Pointer wrapper that lets row-parallel loops write disjoint rows of one buffer.
-struct SharedPointer: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Float>
-    init(_ base: UnsafeMutablePointer<Float>) { self.base = base }
+package struct SharedPointer: @unchecked Sendable {
+    package let base: UnsafeMutablePointer<Float>
+    package init(_ base: UnsafeMutablePointer<Float>) { self.base = base }
 }
 
 /// Vectorisable float approximations (no libm calls, so loops using them auto-vectorise in release builds).
-enum FastMath {
+package enum FastMath {
     /// `exp(x)`, Cephes-style range reduction and polynomial; relative error about 1 ulp, 0 below -87.3.
     @inline(__always)
-    static func exp(_ value: Float) -> Float {
+    package static func exp(_ value: Float) -> Float {
         let x = value < -87.33654 ? -87.33654 : (value > 88.3762 ? 88.3762 : value)
         let magic: Float = 12_582_912  // 1.5 × 2^23: adding it rounds to an integer kept in the low mantissa bits
         let shifted = x * 1.442_695_04 + magic
@@ -68,7 +68,7 @@ enum FastMath {
 
     /// `erf(x)` (Abramowitz–Stegun 7.1.26, absolute error below 1.5e-7).
     @inline(__always)
-    static func erf(_ x: Float) -> Float {
+    package static func erf(_ x: Float) -> Float {
         let a = x < 0 ? -x : x
         let t = 1 / (1 + 0.327_591_1 * a)
         let poly =
@@ -79,7 +79,7 @@ enum FastMath {
 
     /// `tanh(x)` via `exp`, for the tanh approximation of GELU.
     @inline(__always)
-    static func tanh(_ x: Float) -> Float {
+    package static func tanh(_ x: Float) -> Float {
         let e = exp(-2 * (x < 0 ? -x : x))
         let y = (1 - e) / (1 + e)
         return x < 0 ? -y : y
@@ -87,9 +87,9 @@ enum FastMath {
 }
 
 /// The hot loops of the encoder on raw rows; callers guarantee sizes.
-enum Kernels {
+package enum Kernels {
     /// `y[rows×n] = beta·y + x[rows×k] · Wᵀ` with `W` stored `[n, k]` as PyTorch's Linear keeps it.
-    static func multiplyTransposed(
+    package static func multiplyTransposed(
         _ x: UnsafePointer<Float>, rows: Int, inner: Int, ldx: Int,
         weight: UnsafePointer<Float>, outputs: Int,
         into y: UnsafeMutablePointer<Float>, ldy: Int, beta: Float = 0, alpha: Float = 1
@@ -118,7 +118,7 @@ enum Kernels {
     }
 
     /// Copies `bias` into every row of `y` (so a following sgemm with beta 1 adds the product).
-    static func broadcastRows(
+    package static func broadcastRows(
         _ bias: UnsafePointer<Float>, width: Int, rows: Int, into y: UnsafeMutablePointer<Float>, ldy: Int
     ) {
         let shared = SharedPointer(y)
@@ -128,7 +128,7 @@ enum Kernels {
     }
 
     /// In place: `y = act(y + bias)` on a dense `rows × width` block.
-    static func biasActivation(
+    package static func biasActivation(
         _ y: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>,
         activation: EncoderConfiguration.Activation
     ) {
@@ -164,7 +164,7 @@ enum Kernels {
 
     /// Normalises one row in place: `(v - mean) / sqrt(var + eps) · gamma + beta`, statistics in Double.
     @inline(__always)
-    static func layerNormRow(
+    package static func layerNormRow(
         _ v: UnsafeMutablePointer<Float>, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         epsilon: Float, output: UnsafeMutablePointer<Float>
     ) {
@@ -182,7 +182,7 @@ enum Kernels {
     }
 
     /// `hidden = LayerNorm(y + bias + hidden)` row by row (y is used as scratch).
-    static func biasResidualLayerNorm(
+    package static func biasResidualLayerNorm(
         _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, residual hidden: UnsafeMutablePointer<Float>,
         rows: Int, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
     ) {
@@ -199,7 +199,7 @@ enum Kernels {
     }
 
     /// Softmax of each `width`-long row in place, rows spread over the cores.
-    static func softmaxRows(_ scores: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+    package static func softmaxRows(_ scores: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         let shared = SharedPointer(scores)
         Parallel.forEachChunk(count: rows, grain: 8) { range in
             softmaxRowsSerial(shared.base, rows: range, width: width)
@@ -207,7 +207,7 @@ enum Kernels {
     }
 
     /// Softmax of rows `rows` (each `width` long) in place, on the calling thread.
-    static func softmaxRowsSerial(_ scores: UnsafeMutablePointer<Float>, rows: Range<Int>, width: Int) {
+    package static func softmaxRowsSerial(_ scores: UnsafeMutablePointer<Float>, rows: Range<Int>, width: Int) {
         for row in rows {
             let r = scores + row * width
             var m0 = -Float.infinity, m1 = -Float.infinity, m2 = -Float.infinity, m3 = -Float.infinity

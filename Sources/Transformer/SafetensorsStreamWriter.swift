@@ -11,21 +11,32 @@ import Foundation
 ///
 /// The header is padded with spaces to a multiple of 8 bytes, and tensors are laid out widest element type first,
 /// so every tensor starts aligned to its element size (F32 then maps without a copy).
-struct SafetensorsStreamWriter {
+package struct SafetensorsStreamWriter {
     /// One tensor to write: its name, type and shape, and a function that produces its bytes in order.
-    struct Entry {
-        let name: String
-        let dtype: SafetensorsDType
-        let shape: [Int]
+    package struct Entry {
+        package let name: String
+        package let dtype: SafetensorsDType
+        package let shape: [Int]
         /// Calls its argument with consecutive pieces of the tensor's bytes, `byteCount` in all.
-        let write: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+        package let write: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+
+        /// An entry whose bytes `write` produces.
+        package init(
+            name: String, dtype: SafetensorsDType, shape: [Int],
+            write: @escaping ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+        ) {
+            self.name = name
+            self.dtype = dtype
+            self.shape = shape
+            self.write = write
+        }
 
         var byteCount: Int { shape.reduce(dtype.byteSize, *) }
     }
 
     /// Writes `entries` and `metadata` to `url` (replaced if it exists), fsyncing it before returning; `progress`
     /// gets the number of tensors written so far.
-    static func write(
+    package static func write(
         _ entries: [Entry], metadata: [String: String], to url: URL, progress: (Int) -> Void = { _ in }
     ) throws {
         let ordered = entries.sorted { ($0.dtype.byteSize, $1.name) > ($1.dtype.byteSize, $0.name) }
