@@ -9,7 +9,7 @@ struct AskDocsCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Index.self, Ask.self, Search.self, Read.self, Tokenize.self, Embed.self, Eval.self,
-            Reindex.self, Check.self, Models.self, Serve.self,
+            Reindex.self, Check.self, Models.self, Serve.self, Train.self,
         ]
     )
 

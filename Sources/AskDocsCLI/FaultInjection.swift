@@ -26,6 +26,17 @@ enum FaultInjection {
         }
     }
 
+    /// `trained:N` (training fault tests): the update after which `askdocs train` kills itself, else nil.
+    static func trainingKillStep() -> Int? {
+        guard let value = ProcessInfo.processInfo.environment[variable] else { return nil }
+        let parts = value.split(separator: ":")
+        guard parts.count == 2, parts[0] == "trained", let step = Int(parts[1]), step > 0 else { return nil }
+        return step
+    }
+
+    /// Kills this process with SIGKILL, as a crash or `kill -9` would.
+    static func crash() { kill(getpid(), SIGKILL) }
+
     /// Counts hook calls from whichever thread publishes.
     private final class Counter: @unchecked Sendable {
         // @unchecked: `value` is only touched while `lock` is held.

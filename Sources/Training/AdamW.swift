@@ -17,9 +17,10 @@ public struct AdamW: Sendable {
         public var weightDecay: Double
 
         /// PyTorch's defaults but for the learning rate and decay.
-        public init(learningRate: Double, betas: (Double, Double) = (0.9, 0.999), epsilon: Double = 1e-8,
-            weightDecay: Double = 0.01)
-        {
+        public init(
+            learningRate: Double, betas: (Double, Double) = (0.9, 0.999), epsilon: Double = 1e-8,
+            weightDecay: Double = 0.01
+        ) {
             self.learningRate = learningRate
             self.betas = betas
             self.epsilon = epsilon
@@ -83,7 +84,8 @@ public struct AdamW: Sendable {
         for tensor in parameters.tensors {
             guard let gradient = tensor.gradient else { continue }
             let count = tensor.count
-            var (m, v) = moments[tensor.name] ?? ([Float](repeating: 0, count: count), [Float](repeating: 0, count: count))
+            var (m, v) =
+                moments[tensor.name] ?? ([Float](repeating: 0, count: count), [Float](repeating: 0, count: count))
             moments[tensor.name] = nil  // updated in place below without a copy
             let decay = tensor.decays ? Float(1 - learningRate * options.weightDecay) : 1
             let values = SharedPointer(tensor.values)

@@ -27,6 +27,8 @@ extension ForwardPass {
         let offsets = self.offsets
         let blocks = probabilityOffsets
         let dropout = attentionDropout
+        // Every (window, head) gets its own block of one shared buffer for the dropped-out probabilities.
+        let dropped = dropout.map { _ in SharedPointer(arena.floats(blocks[blocks.count - 1])) }
         forEachHead { window, head in
             let start = offsets[window]
             let length = offsets[window + 1] - start
@@ -37,18 +39,15 @@ extension ForwardPass {
                 rows + head * d, Int32(3 * h), rows + h + head * d, Int32(3 * h), 0, block, Int32(length))
             Kernels.softmaxRowsSerial(block, rows: 0..<length, width: length)
             var weights = UnsafePointer(block)
-            var dropped: UnsafeMutablePointer<Float>? = nil
-            if let dropout {
-                let copy = UnsafeMutablePointer<Float>.allocate(capacity: length * length)
+            if let dropout, let dropped {
+                let copy = dropped.base + blocks[window] + head * length * length
                 copy.update(from: block, count: length * length)
                 dropout.apply(site: Dropout.site(layer, 3, window, head), first: 0, count: length * length, to: copy)
                 weights = UnsafePointer(copy)
-                dropped = copy
             }
             cblas_sgemm(
                 CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(length), Int32(d), Int32(length), 1, weights,
                 Int32(length), rows + 2 * h + head * d, Int32(3 * h), 0, context.base + start * h + head * d, Int32(h))
-            dropped?.deallocate()
         }
     }
 
@@ -67,6 +66,7 @@ extension ForwardPass {
         let offsets = self.offsets
         let blocks = probabilityOffsets
         let dropout = attentionDropout
+        let scratch = SharedPointer(arena.floats(blocks[blocks.count - 1]))
         forEachHead { window, head in
             let start = offsets[window]
             let length = offsets[window + 1] - start
@@ -75,8 +75,7 @@ extension ForwardPass {
             let out = target.base + start * 3 * h
             let dHead = upstream.base + start * h + head * d
             let p = probabilities.base + blocks[window] + head * area
-            let work = UnsafeMutablePointer<Float>.allocate(capacity: area)
-            defer { work.deallocate() }
+            let work = scratch.base + blocks[window] + head * area
             // dV = P'ᵀ · dContext, with P' the probabilities after dropout.
             work.update(from: p, count: area)
             let site = Dropout.site(layer, 3, window, head)

@@ -62,19 +62,21 @@ extension ForwardPass {
         s.dAttentionOut.update(from: s.dz, count: tokens * h)
         hiddenDropout?.apply(site: Dropout.site(index, 2), rows: tokens, width: h, to: s.dz)
         if let dW = layer.output.weight.gradient, let dB = layer.output.bias.gradient {
-            TrainingKernels.activate(cache.preActivation, count: tokens * inner, activation: c.activation, into: s.dInner)
             MatrixProduct.gemm(
-                transposeA: true, transposeB: false, m: h, n: inner, k: tokens, s.dz, lda: h, s.dInner, ldb: inner,
+                transposeA: true, transposeB: false, m: h, n: inner, k: tokens, s.dz, lda: h, cache.activated,
+                ldb: inner,
                 beta: 1, dW, ldc: inner)
             TrainingKernels.addColumnSums(s.dz, rows: tokens, width: h, ld: h, into: dB)
         }
         MatrixProduct.gemm(
             transposeA: false, transposeB: false, m: tokens, n: inner, k: h, s.dz, lda: h, layer.output.weight.values,
             ldb: inner, beta: 0, s.dInner, ldc: inner)
-        TrainingKernels.activationBackward(s.dInner, u: cache.preActivation, count: tokens * inner, activation: c.activation)
+        TrainingKernels.activationBackward(
+            s.dInner, u: cache.preActivation, count: tokens * inner, activation: c.activation)
         if let dW = layer.intermediate.weight.gradient, let dB = layer.intermediate.bias.gradient {
             MatrixProduct.gemm(
-                transposeA: true, transposeB: false, m: inner, n: h, k: tokens, s.dInner, lda: inner, cache.attentionOut,
+                transposeA: true, transposeB: false, m: inner, n: h, k: tokens, s.dInner, lda: inner,
+                cache.attentionOut,
                 ldb: h, beta: 1, dW, ldc: h)
             TrainingKernels.addColumnSums(s.dInner, rows: tokens, width: inner, ld: inner, into: dB)
         }

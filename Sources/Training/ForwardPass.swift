@@ -1,14 +1,27 @@
 import Foundation
 import Transformer
 
-/// Buffers of one forward and backward pass, freed together when the pass ends.
+/// Buffers of forward and backward passes: a bump allocator over memory kept from pass to pass, so a training run
+/// touches the same resident pages every update instead of mapping and faulting in a gigabyte per step.
 final class Arena {
-    private var allocations: [UnsafeMutablePointer<Float>] = []
+    private var chunks: [(base: UnsafeMutablePointer<Float>, capacity: Int)] = []
+    private var chunk = 0
+    private var used = 0
 
-    /// `count` uninitialised floats (at least one, so every buffer has an address).
+    /// `count` uninitialised floats (at least one, so every buffer has an address), 16-float aligned.
     func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-        allocations.append(pointer)
+        let size = (max(count, 1) + 15) / 16 * 16
+        while chunk < chunks.count && used + size > chunks[chunk].capacity {
+            chunk += 1
+            used = 0
+        }
+        if chunk == chunks.count {
+            let capacity = max(size, 1 << 20)
+            chunks.append((UnsafeMutablePointer<Float>.allocate(capacity: capacity), capacity))
+            used = 0
+        }
+        let pointer = chunks[chunk].base + used
+        used += size
         return pointer
     }
 
@@ -19,7 +32,19 @@ final class Arena {
         return pointer
     }
 
-    deinit { for pointer in allocations { pointer.deallocate() } }
+    /// Makes all memory available again; several chunks become one of their total size, so a steady run settles
+    /// on one allocation.
+    func reset() {
+        if chunks.count > 1 {
+            let total = chunks.reduce(0) { $0 + $1.capacity }
+            for c in chunks { c.base.deallocate() }
+            chunks = [(UnsafeMutablePointer<Float>.allocate(capacity: total), total)]
+        }
+        chunk = 0
+        used = 0
+    }
+
+    deinit { for c in chunks { c.base.deallocate() } }
 }
 
 /// What one layer's forward pass keeps for its backward pass.
@@ -36,6 +61,8 @@ struct LayerCache {
     let attentionOut: UnsafeMutablePointer<Float>
     /// `[tokens, intermediate]`: the feed-forward pre-activation.
     let preActivation: UnsafeMutablePointer<Float>
+    /// `[tokens, intermediate]`: the activation (kept rather than recomputed: erf is a tenth of a step).
+    let activated: UnsafeMutablePointer<Float>
     let outputXhat: UnsafeMutablePointer<Float>
     let outputRstd: UnsafeMutablePointer<Float>
 }
@@ -50,7 +77,7 @@ final class ForwardPass {
     let probabilityOffsets: [Int]
     let hiddenDropout: Dropout?
     let attentionDropout: Dropout?
-    let arena = Arena()
+    let arena: Arena
     /// Hidden states: `hidden[0]` is the embeddings' output, `hidden[l + 1]` layer `l`'s.
     var hidden: [UnsafeMutablePointer<Float>] = []
     var caches: [LayerCache] = []
@@ -61,17 +88,21 @@ final class ForwardPass {
     /// `[tokens, 2]`: the loss's gradient with respect to `logits`.
     var logitGradients: UnsafeMutablePointer<Float>
 
-    init(model: QuestionAnsweringGradients, batch: [TrainingFeature], rates: QuestionAnsweringGradients.DropoutRates,
-        seed: UInt64, step: Int)
-    {
+    init(
+        model: QuestionAnsweringGradients, batch: [TrainingFeature], rates: QuestionAnsweringGradients.DropoutRates,
+        seed: UInt64, step: Int
+    ) {
         self.model = model
         self.batch = batch
+        arena = model.arena
+        arena.reset()
         var offsets = [0]
         var probabilityOffsets = [0]
         let heads = model.configuration.headCount
         for feature in batch {
             offsets.append(offsets[offsets.count - 1] + feature.ids.count)
-            probabilityOffsets.append(probabilityOffsets[probabilityOffsets.count - 1] + heads * feature.ids.count * feature.ids.count)
+            probabilityOffsets.append(
+                probabilityOffsets[probabilityOffsets.count - 1] + heads * feature.ids.count * feature.ids.count)
         }
         self.offsets = offsets
         self.probabilityOffsets = probabilityOffsets
@@ -96,7 +127,8 @@ final class ForwardPass {
                 qkv: arena.floats(tokens * 3 * h), probabilities: arena.floats(probabilityOffsets[batch.count]),
                 context: arena.floats(tokens * h), attentionXhat: arena.floats(tokens * h),
                 attentionRstd: arena.floats(tokens), attentionOut: arena.floats(tokens * h),
-                preActivation: arena.floats(tokens * c.intermediateSize), outputXhat: arena.floats(tokens * h),
+                preActivation: arena.floats(tokens * c.intermediateSize),
+                activated: arena.floats(tokens * c.intermediateSize), outputXhat: arena.floats(tokens * h),
                 outputRstd: arena.floats(tokens))
             let output = arena.floats(tokens * h)
             forward(layer, index: index, input: hidden[index], cache: cache, output: output)
@@ -152,14 +184,15 @@ final class ForwardPass {
             layer.attentionOutput, input: cache.context, width: h, residual: input, norm: layer.attentionNorm,
             site: Dropout.site(index, 1), scratch: projected, xhat: cache.attentionXhat, rstd: cache.attentionRstd,
             output: cache.attentionOut)
-        Kernels.broadcastRows(layer.intermediate.bias.values, width: inner, rows: tokens, into: cache.preActivation, ldy: inner)
+        Kernels.broadcastRows(
+            layer.intermediate.bias.values, width: inner, rows: tokens, into: cache.preActivation, ldy: inner)
         MatrixProduct.gemm(
             transposeA: false, transposeB: true, m: tokens, n: inner, k: h, cache.attentionOut, lda: h,
             layer.intermediate.weight.values, ldb: h, beta: 1, cache.preActivation, ldc: inner)
-        let activated = arena.floats(tokens * inner)
-        TrainingKernels.activate(cache.preActivation, count: tokens * inner, activation: c.activation, into: activated)
+        TrainingKernels.activate(
+            cache.preActivation, count: tokens * inner, activation: c.activation, into: cache.activated)
         sublayerOutput(
-            layer.output, input: activated, width: inner, residual: cache.attentionOut, norm: layer.outputNorm,
+            layer.output, input: cache.activated, width: inner, residual: cache.attentionOut, norm: layer.outputNorm,
             site: Dropout.site(index, 2), scratch: projected, xhat: cache.outputXhat, rstd: cache.outputRstd,
             output: output)
     }

@@ -35,6 +35,8 @@ public final class QuestionAnsweringGradients: @unchecked Sendable {
     /// The lowest layer whose input gradient is needed (nothing below it trains); embeddings when 0 and they train.
     let backwardStopsAt: Int
     let embeddingsTrain: Bool
+    /// Memory of the passes, reused by each (one pass at a time: calls must not overlap).
+    let arena = Arena()
 
     /// Dropout probabilities (from `config.json`: `hidden_dropout_prob`, `attention_probs_dropout_prob`).
     public struct DropoutRates: Sendable, Equatable {
@@ -55,6 +57,9 @@ public final class QuestionAnsweringGradients: @unchecked Sendable {
 
     /// Prepares the passes over `parameters`.
     public init(parameters: TrainableParameters) throws {
+        // As the inference engine: OpenBLAS single-threaded, products and heads split over the cores here (OpenBLAS's
+        // own pool spins in sched_yield between the hundreds of products of a step).
+        BLASInfo.preferEngineParallelism()
         self.parameters = parameters
         let c = parameters.configuration
         configuration = c
@@ -84,7 +89,9 @@ public final class QuestionAnsweringGradients: @unchecked Sendable {
             guard (0..<length).contains(feature.startPosition), (0..<length).contains(feature.endPosition) else {
                 throw TrainingError.invalidExample(
                     id: "window \(index)",
-                    reason: "answer positions \(feature.startPosition)...\(feature.endPosition) outside its \(length) tokens")
+                    reason:
+                        "answer positions \(feature.startPosition)...\(feature.endPosition) outside its \(length) tokens"
+                )
             }
         }
     }

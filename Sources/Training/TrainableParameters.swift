@@ -64,7 +64,9 @@ public final class TrainableParameters: @unchecked Sendable {
         let prefix = try checkpoint.encoderPrefix()
         let h = c.hiddenSize
         func copy(_ name: String, shape: [Int], trainable: Bool, decays: Bool, legacy: String? = nil) throws {
-            let stored = legacy.flatMap { !checkpoint.contains(prefix + name) && checkpoint.contains(prefix + $0) ? $0 : nil }
+            let stored = legacy.flatMap {
+                !checkpoint.contains(prefix + name) && checkpoint.contains(prefix + $0) ? $0 : nil
+            }
             let tensor = try checkpoint.tensor(prefix + (stored ?? name), shape: shape)
             let values = add(name, shape: shape, trainable: trainable, decays: decays)
             tensor.withUnsafeBufferPointer { source in

@@ -81,7 +81,8 @@ public struct TrainingCheckpoint: Sendable {
             try SafetensorsStreamWriter.write(
                 parameters.tensors.map { tensor in
                     let name = tensor.name.hasPrefix("qa_outputs.") ? tensor.name : prefix + tensor.name
-                    return Self.entry(name, shape: tensor.shape, UnsafeBufferPointer(start: tensor.values, count: tensor.count))
+                    return Self.entry(
+                        name, shape: tensor.shape, UnsafeBufferPointer(start: tensor.values, count: tensor.count))
                 }, metadata: ["format": "pt"], to: partial.appendingPathComponent("model.safetensors"))
             if let optimizer {
                 var entries: [SafetensorsStreamWriter.Entry] = []
@@ -145,6 +146,15 @@ public struct TrainingCheckpoint: Sendable {
             }
             return (step, url)
         }.sorted { $0.0 < $1.0 }
+    }
+
+    /// Removes what a killed run left half-written in `folder` (`.checkpoint-<step>.partial-<pid>`, the `.final` staging folder): never
+    /// read, since only complete folders are renamed into place.
+    public static func removeLeftovers(in folder: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for name in names where name.hasPrefix(".") && (name.contains(".partial-") || name == ".final") {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
     }
 
     /// Reads a checkpoint's state and optimizer (the weights load through `TrainableParameters`).

@@ -18,9 +18,12 @@ public struct TrainingFeatureBuilder: Sendable {
 
     /// A builder for windows of at most `maxSeqLen` tokens overlapping by `docStride` (less than `maxSeqLen`).
     public init(tokenizer: any Tokenizer, maxSeqLen: Int, docStride: Int) throws(TrainingError) {
-        guard maxSeqLen >= 8 else { throw .invalidOption(name: "max sequence length", reason: "\(maxSeqLen) is below 8") }
+        guard maxSeqLen >= 8 else {
+            throw .invalidOption(name: "max sequence length", reason: "\(maxSeqLen) is below 8")
+        }
         guard docStride >= 0, docStride < maxSeqLen else {
-            throw .invalidOption(name: "document stride", reason: "\(docStride) must be 0 or more and below \(maxSeqLen)")
+            throw .invalidOption(
+                name: "document stride", reason: "\(docStride) must be 0 or more and below \(maxSeqLen)")
         }
         self.tokenizer = tokenizer
         self.maxSeqLen = maxSeqLen
@@ -31,7 +34,8 @@ public struct TrainingFeatureBuilder: Sendable {
     /// The labelled windows of one question.
     public func features(_ question: SQuADQuestion) throws(TrainingError) -> [TrainingFeature] {
         // run_qa strips the question's leading whitespace (some datasets have long runs of it).
-        let text = String(String.UnicodeScalarView(question.question.unicodeScalars.drop { $0.properties.isWhitespace }))
+        let text = String(
+            String.UnicodeScalarView(question.question.unicodeScalars.drop { $0.properties.isWhitespace }))
         guard !text.isEmpty else { throw .invalidExample(id: question.id, reason: "the question is empty") }
         guard !question.context.isEmpty else { throw .invalidExample(id: question.id, reason: "the context is empty") }
         let windows = tokenizer.encodePair(text, question.context, maxLength: maxSeqLen, stride: docStride)
@@ -55,7 +59,8 @@ public struct TrainingFeatureBuilder: Sendable {
             let scalars = question.context.unicodeScalars
             guard start >= 0, end <= scalars.count else {
                 throw .invalidExample(
-                    id: question.id, reason: "answer_start \(start) is outside the context (\(scalars.count) characters)")
+                    id: question.id,
+                    reason: "answer_start \(start) is outside the context (\(scalars.count) characters)")
             }
             answerSpan = (start, end)
         }

@@ -56,7 +56,8 @@ public struct TrainingOptions: Sendable, Equatable {
     /// The learning-rate schedule of these options.
     public var schedule: LinearWarmupSchedule {
         LinearWarmupSchedule(
-            peak: optimizer.learningRate, warmupSteps: Int((Double(steps) * warmupRatio).rounded(.up)), totalSteps: steps)
+            peak: optimizer.learningRate, warmupSteps: Int((Double(steps) * warmupRatio).rounded(.up)),
+            totalSteps: steps)
     }
 }
 

@@ -40,7 +40,8 @@ import Testing
             var gradients: [String: GradientTensor] = [:]
             for (name, object) in tensors {
                 let bare = name.replacingOccurrences(of: "^(roberta|bert)\\.", with: "", options: .regularExpression)
-                gradients[bare] = GradientTensor(values: try GoldenTensor(object).values, float32Error: errors[name] ?? 0)
+                gradients[bare] = GradientTensor(
+                    values: try GoldenTensor(object).values, float32Error: errors[name] ?? 0)
             }
             self.gradients = gradients
             structurallyZero = Set(
@@ -51,7 +52,9 @@ import Testing
         }
     }
 
-    @Test("every parameter's gradient matches PyTorch autograd within 1e-4 relative", arguments: ["tiny-xlmr-qa", "tiny-bert-qa"])
+    @Test(
+        "every parameter's gradient matches PyTorch autograd within 1e-4 relative",
+        arguments: ["tiny-xlmr-qa", "tiny-bert-qa"])
     func gradientsMatchPyTorch(model: String) throws {
         let golden = try Golden(model: model)
         let parameters = try Fixture.parameters(model)
