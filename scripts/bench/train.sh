@@ -161,7 +161,7 @@ torch_run = json.load(open(os.path.join(work, "torch.json")))
 askdocs_run = json.load(open(os.path.join(work, "askdocs.json")))
 print(f"{'':<8} {'steps':>5} {'windows':>7} {'train s':>8} {'windows/s':>9} {'final loss':>10} {'peak RSS MiB':>12}")
 for name, r, rss in (("PyTorch", torch_run, rss_torch), ("AskDocs", askdocs_run, rss_askdocs)):
-    print(f"{name:<8} {r['steps']:>5} {r['windows']:>7} {r['seconds']:>8.1f} {r['windows_per_second']:>9.3f} "
+    print(f"{name:<8} {r['steps']:>5} {r.get('windows_trained', r['windows']):>7} {r['seconds']:>8.1f} {r['windows_per_second']:>9.3f} "
           f"{r['final_loss']:>10.4f} {rss:>12}")
 print(f"PyTorch load {torch_run['load_seconds']:.1f} s, features {torch_run['features_seconds']:.1f} s (not counted); "
       f"{threads} threads each")
