@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // MARK: Native shims
@@ -61,6 +63,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .target(name: "DocumentStore", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+        // The shared store for scale-out: PostgreSQL + pgvector (HNSW), BM25 from posting tables (FTS5's formula).
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "DocumentStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .target(
             name: "Ingest",
             dependencies: [
@@ -95,8 +109,8 @@ let package = Package(
         .target(
             name: "AskDocs",
             dependencies: [
-                "Tokenizers", "Transformer", "Reader", "Training", "DocumentStore", "Ingest", "Retrieval", "Hub",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "Tokenizers", "Transformer", "Reader", "Training", "DocumentStore", "PostgresStore", "Ingest",
+                "Retrieval", "Hub", .product(name: "Crypto", package: "swift-crypto"),
                 // askdocs.toml (Configuration+TOML.swift); no other target reads TOML.
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -157,6 +171,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PostgresStoreTests", dependencies: ["PostgresStore", "DocumentStore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "DocumentStoreTests", dependencies: ["DocumentStore", "CSQLite"],
             swiftSettings: swiftSettings
         ),
@@ -169,8 +187,8 @@ let package = Package(
         .testTarget(
             name: "AskDocsTests",
             dependencies: [
-                "AskDocs", "DocumentStore", "Ingest", "Reader", "Retrieval", "Tokenizers", "Transformer", "Hub",
-                "IndexTestSupport",
+                "AskDocs", "DocumentStore", "PostgresStore", "Ingest", "Reader", "Retrieval", "Tokenizers",
+                "Transformer", "Hub", "IndexTestSupport", "TestSupport",
             ],
             swiftSettings: swiftSettings
         ),

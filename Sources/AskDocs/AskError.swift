@@ -84,6 +84,8 @@ extension AskError {
             self = .failed(stage: "opening the vector index", reason: reason)
         case .indexingStopped(let reason), .embeddingStopped(let reason):
             self = .failed(stage: "opening the index", reason: reason)
+        case .sharedStoreFailed(let reason):
+            self = .failed(stage: "opening the shared index", reason: reason)
         case .embeddingRequired, .notEmbedding, .indexBusy, .noRoots, .inconsistentGeneration,
             .unsupportedIndexFactory, .indexFactoryMismatch:
             self = .failed(stage: "opening the index", reason: error.localizedDescription)

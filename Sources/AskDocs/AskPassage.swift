@@ -68,6 +68,13 @@ extension AskPassage {
     public static func passages(for retrieved: [StoredChunk], neighbours: Int?, store: DocumentStore) throws
         -> [AskPassage]
     {
+        try EmbeddedIndex(store: store).read { try passages(for: retrieved, neighbours: neighbours, in: $0) }
+    }
+
+    /// `passages(for:neighbours:store:)` over any backend, inside a read the caller holds.
+    public static func passages(for retrieved: [StoredChunk], neighbours: Int?, in store: any IndexSnapshot) throws
+        -> [AskPassage]
+    {
         guard let neighbours else {
             return retrieved.enumerated().map { AskPassage(chunks: [$1], results: [$0], text: $1.text) }
         }

@@ -18,9 +18,16 @@ extension Asker {
     /// The passages the reader is given for search results: each retrieved chunk with `neighbours` chunks on each
     /// side, merged per document where they overlap or touch (`AskPassage.passages`).
     public func passages(_ results: [SearchResult], neighbours: Int?) throws -> [AskPassage] {
+        try searcher.index.read { try passages(results, neighbours: neighbours, in: $0) }
+    }
+
+    /// `passages` inside a read the caller holds.
+    func passages(_ results: [SearchResult], neighbours: Int?, in snapshot: any IndexSnapshot) throws
+        -> [AskPassage]
+    {
         do {
             return try AskPassage.passages(
-                for: results.map(\.chunk), neighbours: neighbours, store: searcher.store
+                for: results.map(\.chunk), neighbours: neighbours, in: snapshot
             ).filter { !$0.text.isEmpty }
         } catch {
             throw AskError.failed(stage: "reading", reason: error.localizedDescription)

@@ -59,7 +59,7 @@ public struct Asker: Sendable {
         } catch let error as PipelineError {
             throw AskError(opening: error)
         }
-        guard (try? searcher.store.counts().chunks) ?? 0 > 0 else { throw AskError.emptyIndex(database: database) }
+        guard (try? searcher.index.read { try $0.counts().chunks }) ?? 0 > 0 else { throw AskError.emptyIndex(database: database) }
         return Asker(searcher: searcher, reader: try loadReader(reader, precision: precisions.reader, cache: cache))
     }
 
@@ -102,22 +102,24 @@ public struct Asker: Sendable {
         let embedSeconds = (clock.now - embedStart).seconds
         // One read transaction from the search to the answer's sentence: every chunk and text read comes from the
         // generation the search used, whatever a reindex publishes meanwhile.
-        return try searcher.store.snapshot {
-            var response = try answer(question, search: search, request: request, embedSeconds: embedSeconds)
-            response.generation = try PublishedGeneration.read(from: searcher.store)?.number
+        return try searcher.index.read { snapshot in
+            var response = try answer(
+                question, search: search, request: request, embedSeconds: embedSeconds, in: snapshot)
+            response.generation = try snapshot.generation().map { Int($0) }
             return response
         }
     }
 
     /// `ask` after the question is embedded, inside one read transaction.
     private func answer(
-        _ question: String, search: SearchRequest, request: AskRequest, embedSeconds: Double
+        _ question: String, search: SearchRequest, request: AskRequest, embedSeconds: Double,
+        in snapshot: any IndexSnapshot
     ) throws -> AskResponse {
         let clock = ContinuousClock()
         let searchStart = clock.now
         let results: [SearchResult]
         do {
-            results = try searcher.search(search)
+            results = try searcher.search(search, in: snapshot)
         } catch {
             throw AskError.failed(stage: "search", reason: error.localizedDescription)
         }
@@ -131,7 +133,7 @@ public struct Asker: Sendable {
         var rankSeconds = 0.0
         for (round, count) in rounds.enumerated() {
             let used = Array(results.prefix(count))
-            let passages = try self.passages(used, neighbours: request.neighbours)
+            let passages = try self.passages(used, neighbours: request.neighbours, in: snapshot)
             let read = try self.read(question: question, passages: passages, request: request, cache: &cache)
             readSeconds += read.readSeconds
             rankSeconds += read.rankSeconds

@@ -84,7 +84,7 @@ extension Configuration {
                 result.precisions.retriever = try Self.precision(value, key: key, file: file, lines: lines)
             case "database":
                 let path = try Self.string(value, key: key, file: file, lines: lines)
-                result.databasePath = Self.absolute(path, in: folder)
+                result.databasePath = SharedStore.isShared(path) ? path : Self.absolute(path, in: folder)
             case "reader":
                 let name = try Self.string(value, key: key, file: file, lines: lines)
                 result.readerModel = Self.model(name, in: folder)

@@ -113,26 +113,43 @@ public struct IndexPipeline: Sendable {
                 throw IndexerError.nothingReadable(path: problem.path, reason: problem.reason)
             }
         }
-        let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: request.database))
-        let isNew = !FileManager.default.fileExists(atPath: request.database)
-        let lock = try IndexLock.acquire(database: request.database)
+        // A shared (PostgreSQL) index is written through its working index, which publishes to it.
+        let shared = try Self.sharedStore(request.database)
+        let database = shared?.workingDatabase ?? request.database
+        let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: database))
+        let isNew = !FileManager.default.fileExists(atPath: database)
+        if shared != nil {
+            try? FileManager.default.createDirectory(
+                atPath: (database as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        }
+        let lock = try IndexLock.acquire(database: database)
         defer { lock.release() }
         do {
-            return try run(location: location, isNew: isNew, progress: progress)
+            return try run(database: database, shared: shared, location: location, isNew: isNew, progress: progress)
         } catch {
             // A first run that failed leaves nothing behind, its lock file neither.
-            if isNew && !FileManager.default.fileExists(atPath: request.database) {
+            if isNew && !FileManager.default.fileExists(atPath: database) {
                 try? FileManager.default.removeItem(atPath: lock.path)
             }
             throw error
         }
     }
 
+    /// The shared store `database` names (nil: a file), its URL errors as `PipelineError`s.
+    static func sharedStore(_ database: String) throws(PipelineError) -> SharedStore? {
+        do {
+            return try SharedStore.resolve(database)
+        } catch {
+            throw .sharedStoreFailed(reason: error.localizedDescription)
+        }
+    }
+
     private func run(
-        location: VectorIndexLocation, isNew: Bool, progress: (IndexPipelineProgress) -> Void
+        database: String, shared: SharedStore?, location: VectorIndexLocation, isNew: Bool,
+        progress: (IndexPipelineProgress) -> Void
     ) throws -> IndexPipelineReport {
         // A new database is created only once its retriever loaded: a failed first run leaves nothing behind.
-        let existing = try isNew ? nil : DocumentStore.open(path: request.database)
+        let existing = try isNew ? nil : DocumentStore.open(path: database)
         let stored = try existing?.setting(RetrieverModel.setting)
         let name = request.retriever ?? stored ?? (request.embed ? request.defaultRetriever : nil)
         if let existing { try Self.refuseStateChange(of: existing, at: location, embedding: request.embed) }
@@ -142,7 +159,7 @@ public struct IndexPipeline: Sendable {
         if let model, let existing, request.embed, !request.rebuild {
             try Self.refuseOtherModel(model, store: existing, at: location)
         }
-        let store = try existing ?? DocumentStore.open(path: request.database)
+        let store = try existing ?? DocumentStore.open(path: database)
         var indexer = Indexer(store: store)
         if let model {
             indexer.chunker = Chunker(counter: model.tokenCounter)
@@ -181,9 +198,21 @@ public struct IndexPipeline: Sendable {
         var report = IndexPipelineReport(documents: IndexReport(), retriever: stored, vectorIndex: location)
         func embedding(_ done: Int, _ total: Int) { progress(.embedding(done: done, total: total)) }
         var announced = publisher.published?.number
+        func mirror() throws {
+            guard let shared else { return }
+            do {
+                try shared.publish(
+                    store: store, vectors: publisher.index, model: model?.embedder.identity,
+                    dimension: model?.embedder.dimension, force: false, onPhase: onPhase)
+            } catch {
+                throw PipelineError.sharedStoreFailed(reason: error.localizedDescription)
+            }
+        }
         func announce() throws {
             guard let generation = publisher.published, generation.number != announced else { return }
             announced = generation.number
+            // Each local generation is published to the shared store before it is announced.
+            try mirror()
             progress(
                 .published(
                     generation: generation.number, chunks: try store.counts().chunks,
@@ -230,6 +259,9 @@ public struct IndexPipeline: Sendable {
             default: throw PipelineError.indexingStopped(reason: error.localizedDescription)
             }
         }
+        // A run that published nothing new still brings a shared store up to date (a writer killed between its
+        // local publish and the shared one).
+        try mirror()
         if publisher.index != nil { report.vectors = publisher.report }
         report.generation = publisher.published?.number
         report.publishes = publisher.publishes

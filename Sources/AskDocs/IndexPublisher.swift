@@ -14,6 +14,8 @@ package enum PublishPhase: String, Sendable, CaseIterable {
     case published
     /// A batch of vectors is embedded and saved in the run's journal (not published yet).
     case embedded
+    /// A shared (PostgreSQL) publish has written its first document; its commit is still to come.
+    case sharing
 }
 
 /// Publishes a store's open batch together with the vector index that matches it, as one generation: embeds the

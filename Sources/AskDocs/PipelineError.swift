@@ -40,6 +40,8 @@ public enum PipelineError: LocalizedError, Equatable, Sendable {
     case noRoots(database: String)
     /// A vector of the published generation has no chunk row in it: the index was changed outside a publish.
     case inconsistentGeneration(database: String, chunkID: Int64)
+    /// The shared (PostgreSQL) store could not be reached, read or published to; the working index keeps its work.
+    case sharedStoreFailed(reason: String)
 
     /// One line.
     public var errorDescription: String? {
@@ -85,6 +87,8 @@ public enum PipelineError: LocalizedError, Equatable, Sendable {
         case .inconsistentGeneration(let database, let chunkID):
             "the vector index of \(database) names chunk \(chunkID), which its database does not hold; check and "
                 + "repair the index"
+        case .sharedStoreFailed(let reason):
+            reason
         }
     }
 }

@@ -67,10 +67,12 @@ public struct Reindexer: Sendable {
     public func run(
         announce: (String) -> Void = { _ in }, progress: (IndexPipelineProgress) -> Void = { _ in }
     ) throws -> ReindexReport {
-        let store = try DocumentStore.openExisting(path: request.database)
+        // A shared index is reindexed through its working index (see `SharedStore`).
+        let database = try IndexPipeline.sharedStore(request.database)?.workingDatabase ?? request.database
+        let store = try DocumentStore.openExisting(path: database)
         let roots = try request.paths.isEmpty ? IndexRoots.read(from: store) : givenRoots(store)
         guard !roots.isEmpty else { throw PipelineError.noRoots(database: request.database) }
-        let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: request.database))
+        let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: database))
         let state = try VectorState.of(store, location: location)
         let stored = try store.setting(RetrieverModel.setting)
         let name = request.retriever ?? stored

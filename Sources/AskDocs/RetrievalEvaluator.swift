@@ -23,6 +23,9 @@ public struct RetrievalEvalOptions: Sendable {
     public var rrfK: Double = 60
     /// Texts per forward pass.
     public var batchSize = 32
+    /// A shared PostgreSQL database to rank in instead of FAISS and SQLite: each index of the evaluation is
+    /// published into a scratch schema of it (removed afterwards), BM25 and HNSW dense search run there.
+    public var postgres: String?
 
     /// The defaults: every mode, Recall@1/5/20, MRR@20, one passage per paragraph, per-language only.
     public init() {}
@@ -124,14 +127,20 @@ public struct RetrievalEvaluator: Sendable {
             let questions = rows.map { evaluation.questions[$0] }
             var dense: [[Int64]] = []
             var lexical: [[Int64]] = []
-            if needsDense {
+            if let postgres = options.postgres {
+                let vectors = needsDense ? passages.map { passageVectors[passageRow[$0.chunkID] ?? 0] } : nil
+                (dense, lexical) = try postgresRankings(
+                    postgres, passages: passages, vectors: vectors, questions: questions,
+                    questionVectors: needsDense ? rows.map { questionVectors[$0] } : nil,
+                    depth: options.fusionDepth, lexical: needsLexical)
+            } else if needsDense {
                 let index = try VectorIndex.build(
                     model: retriever.embedder.identity, dimension: retriever.embedder.dimension,
                     vectors: passages.map { passageVectors[passageRow[$0.chunkID] ?? 0] }, ids: passages.map(\.chunkID))
                 let depth = min(options.fusionDepth, passages.count)
                 dense = try index.search(rows.map { questionVectors[$0] }, k: max(1, depth)).map { $0.map(\.chunkID) }
             }
-            if needsLexical {
+            if needsLexical && options.postgres == nil {
                 lexical = try bm25Rankings(passages: passages, questions: questions, depth: options.fusionDepth)
             }
             return options.modes.map { mode in

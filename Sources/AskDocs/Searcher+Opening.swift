@@ -16,6 +16,11 @@ extension Searcher {
         defaultRetriever: String = Configuration.default.retrieverModel, precision: Precision = .fp32,
         cache: HubCache = HubCache()
     ) throws -> Searcher {
+        if let shared = try IndexPipeline.sharedStore(database) {
+            return try openShared(
+                shared.url, retriever: retriever, mode: mode, defaultRetriever: defaultRetriever,
+                precision: precision, cache: cache)
+        }
         let store = try DocumentStore.openExisting(path: database)
         let name = try RetrieverModel.name(named: retriever, recordedIn: store) ?? defaultRetriever
         var model: RetrieverModel?
@@ -51,8 +56,9 @@ extension Searcher {
             }
             published = cache
         }
-        var searcher = Searcher(store: store, termizer: termizer, retriever: model, vectors: vectors)
-        searcher.published = published
+        var searcher = Searcher(
+            index: EmbeddedIndex(store: store, published: published, vectors: vectors), termizer: termizer,
+            retriever: model)
         searcher.isLexicalOnly = lexicalOnly
         return searcher
     }
@@ -62,12 +68,18 @@ extension Searcher {
     public static func searchTermizer(
         for store: DocumentStore, retriever: () throws -> RetrieverModel
     ) throws -> any SearchTermizer {
-        let stored = try store.setting(Indexer.termsSetting)
+        try searchTermizer(stored: store.setting(Indexer.termsSetting), location: store.path, retriever: retriever)
+    }
+
+    /// The termizer whose identifier an index records as `stored` (nil: word terms).
+    static func searchTermizer(
+        stored: String?, location: String, retriever: () throws -> RetrieverModel
+    ) throws -> any SearchTermizer {
         if stored == nil || stored == WordTermizer().identifier { return WordTermizer() }
         let termizer = try retriever().termizer
         guard termizer.identifier == stored else {
             throw PipelineError.retrieverMismatch(
-                database: store.path, indexedWith: stored ?? "", retrieverMakes: termizer.identifier)
+                database: location, indexedWith: stored ?? "", retrieverMakes: termizer.identifier)
         }
         return termizer
     }

@@ -84,69 +84,54 @@ public enum SearchError: LocalizedError, Equatable, Sendable {
     }
 }
 
-/// Ranks a database's chunks for a query: dense (vector index), BM25 (FTS5) or their reciprocal-rank fusion, with
-/// metadata filters applied inside each side (so k results come back whenever k chunks pass the filter).
+/// Ranks an index's chunks for a query: dense (vector index), BM25 or their reciprocal-rank fusion, with metadata
+/// filters applied inside each side (so k results come back whenever k chunks pass the filter). The index is either
+/// backend (`PublishedIndex`): the searcher does not know which.
 public struct Searcher: Sendable {
-    /// The database.
-    public var store: DocumentStore
+    /// The index searched: its published generation's rows and vectors.
+    public var index: any PublishedIndex
     /// Makes the query's BM25 terms; must be the kind the database's chunks were indexed with.
     public var termizer: any SearchTermizer
     /// Embeds the query (dense and hybrid).
     public var retriever: RetrieverModel?
-    /// The chunk vectors (dense and hybrid).
-    public var vectors: VectorIndex?
     /// Whether the index is BM25-only (it has no vectors by choice): hybrid requests rank by BM25 alone, dense ones
     /// are refused.
     public var isLexicalOnly = false
-    /// The database's published vector generations: when set, each search runs in one read transaction with the
-    /// generation the database names then (so a reindex publishing meanwhile is picked up, never half seen), and
-    /// `vectors` is only the one loaded first.
-    public var published: PublishedVectors?
-    /// Whether the vectors in use come from a published generation, whose every vector has its chunk row.
-    var vectorsArePublished = false
+
+    /// The embedded database, when the index is one (nil for a shared PostgreSQL store).
+    public var store: DocumentStore? { (index as? EmbeddedIndex)?.store }
+    /// The vectors given to an embedded index in place of its published ones.
+    public var vectors: VectorIndex? { (index as? EmbeddedIndex)?.vectors }
 
     /// One line for the user when a `mode` search falls back to BM25, else nil.
     public func notice(for mode: SearchMode) -> String? {
         isLexicalOnly && mode == .hybrid
-            ? "\(store.path) is a BM25-only index (no vectors): ranking by BM25 alone" : nil
+            ? "\(index.location) is a BM25-only index (no vectors): ranking by BM25 alone" : nil
     }
 
-    /// Creates a searcher.
+    /// Creates a searcher over an embedded database and, for dense search, its vectors.
     public init(
         store: DocumentStore, termizer: any SearchTermizer, retriever: RetrieverModel? = nil,
         vectors: VectorIndex? = nil
     ) {
-        self.store = store
+        self.init(index: EmbeddedIndex(store: store, vectors: vectors), termizer: termizer, retriever: retriever)
+    }
+
+    /// Creates a searcher over any backend.
+    public init(index: any PublishedIndex, termizer: any SearchTermizer, retriever: RetrieverModel? = nil) {
+        self.index = index
         self.termizer = termizer
         self.retriever = retriever
-        self.vectors = vectors
     }
 
-    /// The best `request.k` results, best first; chunks with identical text are one result (see `sources`).
+    /// The best `request.k` results, best first; chunks with identical text are one result (see `sources`). The
+    /// search reads one published generation, so a reindex publishing meanwhile is picked up, never half seen.
     public func search(_ request: SearchRequest) throws -> [SearchResult] {
-        guard let published, !isLexicalOnly, request.mode != .bm25 else {
-            return try store.snapshot { try searchLoaded(request) }
-        }
-        // A generation two publishes old loses its files; a reader that took it just then reads the newer one.
-        var attempts = 0
-        while true {
-            do {
-                return try store.snapshot {
-                    var current = self
-                    if let generation = try published.current(in: store) {
-                        current.vectors = generation.index
-                        current.vectorsArePublished = generation.isPublished
-                    }
-                    return try current.searchLoaded(request)
-                }
-            } catch VectorIndexError.corrupt where attempts < 2 && !store.inBatch {
-                attempts += 1
-            }
-        }
+        try index.read { try search(request, in: $0) }
     }
 
-    /// `search` with the vectors in `vectors`.
-    func searchLoaded(_ request: SearchRequest) throws -> [SearchResult] {
+    /// `search` inside a read the caller holds (a question reads its passages from the same generation).
+    public func search(_ request: SearchRequest, in snapshot: any IndexSnapshot) throws -> [SearchResult] {
         guard request.k > 0 else { return [] }
         // Identical chunks collapse, so a ranking of k chunks can make fewer than k results: rank deeper until k
         // results come out or the ranking runs dry. Ranking 4k (at least 20) from the start also gathers the
@@ -154,8 +139,8 @@ public struct Searcher: Sendable {
         let deepest = max(Self.maxRankingDepth, request.k)
         var limit = min(max(request.k * 4, 20), deepest)
         while true {
-            let ranked = try ranking(request, limit: limit)
-            let results = try collapsed(ranked, k: request.k)
+            let ranked = try ranking(request, limit: limit, in: snapshot)
+            let results = try collapsed(ranked, k: request.k, in: snapshot)
             if results.count >= request.k || ranked.count < limit || limit >= deepest {
                 let locator = SnippetLocator(termizer: termizer)
                 return results.map { result in
@@ -172,36 +157,40 @@ public struct Searcher: Sendable {
     static let maxRankingDepth = 4096
 
     /// The best `limit` chunk ids of `request`'s mode, best first.
-    func ranking(_ request: SearchRequest, limit: Int) throws -> [(id: Int64, score: Double)] {
+    func ranking(_ request: SearchRequest, limit: Int, in snapshot: any IndexSnapshot) throws
+        -> [(id: Int64, score: Double)]
+    {
         switch request.mode {
         case .dense where isLexicalOnly:
-            throw PipelineError.lexicalOnly(database: store.path)
+            throw PipelineError.lexicalOnly(database: index.location)
         case .dense:
-            return try dense(request, limit: limit)
+            return try dense(request, limit: limit, in: snapshot)
         case .bm25:
-            return try lexical(request, limit: limit)
+            return try lexical(request, limit: limit, in: snapshot)
         case .hybrid where isLexicalOnly:
-            return try lexical(request, limit: limit)
+            return try lexical(request, limit: limit, in: snapshot)
         case .hybrid:
             let depth = max(limit, request.fusionDepth)
-            let denseList = try dense(request, limit: depth).map(\.id)
-            let lexicalList = try lexical(request, limit: depth).map(\.id)
+            let denseList = try dense(request, limit: depth, in: snapshot).map(\.id)
+            let lexicalList = try lexical(request, limit: depth, in: snapshot).map(\.id)
             return ReciprocalRankFusion(k: request.rrfK).fuse([denseList, lexicalList], limit: limit)
                 .map { ($0.id, $0.score) }
         }
     }
 
     /// The first `k` results of a ranking, each chunk whose text an earlier one has added to that one's sources.
-    func collapsed(_ ranked: [(id: Int64, score: Double)], k: Int) throws -> [SearchResult] {
-        let chunks = try store.chunks(ids: ranked.map(\.id))
+    func collapsed(_ ranked: [(id: Int64, score: Double)], k: Int, in snapshot: any IndexSnapshot) throws
+        -> [SearchResult]
+    {
+        let chunks = try snapshot.chunks(ids: ranked.map(\.id))
         let byID = Dictionary(uniqueKeysWithValues: chunks.map { ($0.id, $0) })
         var results: [SearchResult] = []
         var resultOfText: [[UInt8]: Int] = [:]  // by the text's UTF-8 bytes: identical, not just equivalent
         for entry in ranked {
             guard let chunk = byID[entry.id] else {
                 // Vectors and rows of one published generation always agree; anything else is damage.
-                if vectorsArePublished {
-                    throw PipelineError.inconsistentGeneration(database: store.path, chunkID: entry.id)
+                if snapshot.vectorsHaveRows {
+                    throw PipelineError.inconsistentGeneration(database: index.location, chunkID: entry.id)
                 }
                 continue
             }
@@ -217,25 +206,20 @@ public struct Searcher: Sendable {
     }
 
     /// The dense ranking, filtered in the vector search.
-    public func dense(_ request: SearchRequest, limit: Int) throws -> [(id: Int64, score: Double)] {
+    func dense(_ request: SearchRequest, limit: Int, in snapshot: any IndexSnapshot) throws
+        -> [(id: Int64, score: Double)]
+    {
         guard let retriever else { throw SearchError.noRetriever }
-        guard let vectors else { throw SearchError.noVectorIndex(database: store.path) }
         let query =
             try request.queryVector ?? retriever.embedder.embed([request.query], prompt: retriever.queryPrompt)[0]
-        let hits: [VectorHit]
-        if request.filter == .none {
-            hits = try vectors.search(query, k: limit)
-        } else {
-            let allowed = try store.chunkIDs(matching: request.filter)
-            guard !allowed.isEmpty else { return [] }
-            hits = try vectors.search(query, k: limit, where: { allowed.contains($0) })
-        }
-        return hits.map { ($0.chunkID, Double($0.score)) }
+        return try snapshot.dense(query, limit: limit, filter: request.filter).map { ($0.chunkID, $0.score) }
     }
 
-    /// The BM25 ranking, filtered in SQL.
-    public func lexical(_ request: SearchRequest, limit: Int) throws -> [(id: Int64, score: Double)] {
-        try store.search(terms: termizer.terms(request.query), limit: limit, filter: request.filter)
+    /// The BM25 ranking, filtered in the store.
+    func lexical(_ request: SearchRequest, limit: Int, in snapshot: any IndexSnapshot) throws
+        -> [(id: Int64, score: Double)]
+    {
+        try snapshot.lexical(terms: termizer.terms(request.query), limit: limit, filter: request.filter)
             .map { ($0.chunkID, $0.score) }
     }
 }

@@ -41,6 +41,12 @@ extension AskDocsCommand.Eval {
 
         @OptionGroup var precision: PrecisionOption
 
+        @Option(
+            help: ArgumentHelp(
+                "Rank in this PostgreSQL database (pgvector HNSW and BM25 from posting tables), in a scratch schema "
+                    + "removed afterwards, instead of exact FAISS and SQLite FTS5.", valueName: "postgres-url"))
+        var db: String?
+
         @OptionGroup var output: JSONOutputOption
 
         func validate() throws {
@@ -50,6 +56,9 @@ extension AskDocsCommand.Eval {
             }
             guard mode == "all" || SearchMode(rawValue: mode) != nil else {
                 throw ValidationError("--mode must be dense, bm25, hybrid or all")
+            }
+            if let db, !db.hasPrefix("postgres://") && !db.hasPrefix("postgresql://") {
+                throw ValidationError("--db must be a postgres:// URL (the evaluation builds its own indexes)")
             }
             guard let ks = Self.cutoffs(k), !ks.isEmpty else {
                 throw ValidationError("--k must be positive integers separated by commas, e.g. 1,5,20")
@@ -81,6 +90,7 @@ extension AskDocsCommand.Eval {
             options.chunked = chunked
             options.crossLingual = crossLingual
             options.rrfK = rrfK
+            options.postgres = db
             let progress = TerminalProgress.start()
             let rows = try CommandFailure.reporting {
                 try RetrievalEvaluator(retriever: model).run(corpora: corpora, options: options) { progress?.note($0) }

@@ -9,12 +9,13 @@ import Transformer
 struct DatabaseOption: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "The database file (default: `database` in askdocs.toml, else \(Configuration.default.databasePath)).",
-            valueName: "file"))
+            "The database file, or a shared PostgreSQL index as postgres://user@host:port/name (default: "
+                + "`database` in askdocs.toml, else \(Configuration.default.databasePath)).",
+            valueName: "file|url"))
     var db: String?
 
     func validate() throws {
-        if let db, db.isEmpty { throw ValidationError("--db needs a file path") }
+        if let db, db.isEmpty { throw ValidationError("--db needs a file path or a postgres:// URL") }
     }
 }
 

@@ -306,6 +306,18 @@ public final class DocumentStore: @unchecked Sendable {
             [.integer(documentID), .integer(Int64(ordinals.lowerBound)), .integer(Int64(ordinals.upperBound))])
     }
 
+    /// The search terms stored with each chunk of one document (what the FTS5 index was fed), by chunk id.
+    public func searchTerms(ofDocument documentID: Int64) throws -> [Int64: String] {
+        try locked { database in
+            let statement = try database.cached("SELECT id, terms FROM chunks WHERE document_id = ?")
+            try statement.bind([.integer(documentID)])
+            var terms: [Int64: String] = [:]
+            while try statement.step() { terms[statement.int64(0)] = statement.text(1) ?? "" }
+            statement.reset()
+            return terms
+        }
+    }
+
     /// Up to `limit` chunks with ids greater than `afterID`, in id order: pages through every chunk (for building the
     /// vector index).
     public func chunks(afterID: Int64, limit: Int) throws -> [StoredChunk] {

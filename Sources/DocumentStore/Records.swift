@@ -196,6 +196,13 @@ public struct SearchHit: Sendable, Equatable {
     public var documentID: Int64
     /// BM25 relevance, higher is better (SQLite's `bm25()` negated).
     public var score: Double
+
+    /// Creates a hit.
+    public init(chunkID: Int64, documentID: Int64, score: Double) {
+        self.chunkID = chunkID
+        self.documentID = documentID
+        self.score = score
+    }
 }
 
 /// What the store knows about a source file, used to skip unchanged files.

@@ -37,7 +37,8 @@ public struct ServedModels: Sendable {
         -> ServedModels
     {
         let database = configuration.databasePath
-        guard FileManager.default.fileExists(atPath: database) else {
+        // A shared (PostgreSQL) index is not a file: opening it tells whether it is there.
+        guard SharedStore.isShared(database) || FileManager.default.fileExists(atPath: database) else {
             if requireIndex { throw AskError.noIndex(database: database) }
             let reader = try Asker.loadReader(configuration.readerModel, precision: configuration.precisions.reader)
             return ServedModels(

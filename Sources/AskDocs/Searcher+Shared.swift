@@ -1,0 +1,64 @@
+import DocumentStore
+import Foundation
+import Hub
+import PostgresStore
+import Retrieval
+import Transformer
+
+extension Searcher {
+    /// Opens a searcher over a shared PostgreSQL index: the retriever is `retriever`, else the one the index records,
+    /// else `defaultRetriever`, loaded when the query is embedded or the search terms are its tokenizer's; a
+    /// retriever other than the one the vectors were made with is refused.
+    static func openShared(
+        _ url: PostgresURL, retriever: String?, mode: SearchMode, defaultRetriever: String, precision: Precision,
+        cache: HubCache
+    ) throws -> Searcher {
+        let index: PostgresIndex
+        let recorded: (terms: String?, retriever: String?, vectors: Bool, model: String?, dimension: String?)
+        do {
+            index = try PostgresIndex(url: url)
+            guard try index.hasSchema() else { throw PostgresStoreError.notAnIndex(url: url.description) }
+            recorded = try index.read { snapshot in
+                guard try snapshot.generation() != nil else {
+                    throw PostgresStoreError.notAnIndex(url: url.description)
+                }
+                return (
+                    try snapshot.setting(Indexer.termsSetting), try snapshot.setting(RetrieverModel.setting),
+                    try snapshot.hasVectors(), try snapshot.setting(PostgresPublisher.vectorModelSetting),
+                    try snapshot.setting(PostgresPublisher.dimensionSetting)
+                )
+            }
+        } catch let error as PostgresStoreError {
+            throw PipelineError.sharedStoreFailed(reason: error.localizedDescription)
+        }
+        let name = retriever ?? recorded.retriever ?? defaultRetriever
+        var model: RetrieverModel?
+        func loadModel() throws(PipelineError) -> RetrieverModel {
+            if let model { return model }
+            let loaded = try RetrieverModel.load(name, precision: precision, cache: cache)
+            model = loaded
+            return loaded
+        }
+        let termizer = try searchTermizer(stored: recorded.terms, location: url.description, retriever: loadModel)
+        let lexicalOnly = !recorded.vectors
+        if lexicalOnly && mode == .dense { throw PipelineError.lexicalOnly(database: url.description) }
+        if mode != .bm25 && !lexicalOnly {
+            let retriever = try loadModel()
+            if let text = recorded.model,
+                let built = try? JSONDecoder().decode(EmbeddingModelIdentity.self, from: Data(text.utf8)),
+                !built.isCompatible(with: retriever.embedder.identity)
+            {
+                throw PipelineError.vectorIndexModelMismatch(
+                    built: built.description, requested: retriever.embedder.identity.description)
+            }
+            if let dimension = recorded.dimension.flatMap(Int.init), dimension != retriever.embedder.dimension {
+                throw PipelineError.vectorIndexModelMismatch(
+                    built: "a \(dimension)-dimensional model",
+                    requested: "\(retriever.embedder.identity) (\(retriever.embedder.dimension) dimensions)")
+            }
+        }
+        var searcher = Searcher(index: index, termizer: termizer, retriever: model)
+        searcher.isLexicalOnly = lexicalOnly
+        return searcher
+    }
+}

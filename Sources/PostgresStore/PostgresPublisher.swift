@@ -1,0 +1,220 @@
+import DocumentStore
+import Foundation
+import PostgresNIO
+
+/// What one publish changed.
+public struct PostgresPublishReport: Sendable, Equatable {
+    /// The generation now published.
+    public var generation: Int64
+    /// Documents written (new or changed) and removed.
+    public var documentsWritten = 0
+    /// Documents removed (gone from the source, or changed and rewritten).
+    public var documentsRemoved = 0
+    /// Chunks and vectors written.
+    public var chunksWritten = 0
+    /// Whether every embedding was replaced (the retriever changed).
+    public var vectorsReplaced = false
+}
+
+/// Publishes a writer's generation to PostgreSQL in one transaction: the documents whose fingerprints changed are
+/// rewritten, removed ones deleted, the BM25 statistics adjusted by what was added and removed, and the generation
+/// number advanced. Readers see the previous generation until the commit and the new one whole after it; a writer
+/// killed before the commit leaves nothing behind. One writer per index at a time (an advisory lock on its schema, so
+/// writers on different machines exclude each other too).
+public struct PostgresPublisher {
+    /// The setting holding the published generation's number.
+    public static let generationSetting = "generation"
+    /// The setting holding the vectors' model identity.
+    public static let vectorModelSetting = "vector_model"
+    /// The setting holding the vectors' size.
+    public static let dimensionSetting = "vector_dimension"
+
+    /// The index written.
+    public let index: PostgresIndex
+
+    /// A publisher into `index` (its schema is created or upgraded first).
+    public init(index: PostgresIndex) throws {
+        self.index = index
+        try index.pool.withSession { try PostgresSchema.migrate($0) }
+    }
+
+    /// Publishes `source` as the next generation; `progress` hears (documents written, documents to write).
+    @discardableResult
+    public func publish(_ source: any GenerationSource, progress: (Int, Int) -> Void = { _, _ in }) throws
+        -> PostgresPublishReport
+    {
+        let local = try source.documentFingerprints()
+        return try index.pool.withSession { session in
+            try session.transaction {
+                let locked = try session.query("SELECT pg_try_advisory_xact_lock(7135522, hashtext(current_schema()))")
+                guard try locked.first?.value(0, Bool.self) == true else {
+                    throw PostgresStoreError.writerBusy(url: index.location)
+                }
+                let settings = try Self.settings(session)
+                let published = settings[Self.generationSetting].flatMap { Int64($0) } ?? 0
+                var report = PostgresPublishReport(generation: published + 1)
+
+                let vectorsChanged =
+                    settings[Self.vectorModelSetting] != source.vectorModel
+                    || settings[Self.dimensionSetting] != source.dimension.map(String.init)
+                var stored: [Int64: String] = [:]
+                for row in try session.query("SELECT id, fingerprint FROM askdocs_documents") {
+                    stored[try row.value(0, Int64.self)] = try row.value(1, String.self)
+                }
+                if vectorsChanged {
+                    // Another model's vectors cannot be kept: every document is rewritten with the new ones.
+                    try session.execute("DROP TABLE IF EXISTS askdocs_embeddings")
+                    if let dimension = source.dimension, source.vectorModel != nil {
+                        try session.execute(PostgresSchema.embeddings(dimension: dimension))
+                    }
+                    report.vectorsReplaced = !stored.isEmpty
+                }
+                let removed = stored.keys.filter { id in vectorsChanged || local[id] != stored[id] }.sorted()
+                let written = local.keys.filter { id in vectorsChanged || stored[id] != local[id] }.sorted()
+                try Self.remove(documents: removed, session: session)
+                report.documentsRemoved = removed.count
+                for (done, id) in written.enumerated() {
+                    guard let document = try source.document(id: id) else { continue }
+                    try Self.insert(document, generation: report.generation, session: session)
+                    report.documentsWritten += 1
+                    report.chunksWritten += document.chunks.count
+                    progress(done + 1, written.count)
+                }
+                var records = source.settings
+                records[Self.generationSetting] = String(report.generation)
+                records[Self.vectorModelSetting] = source.vectorModel ?? ""
+                records[Self.dimensionSetting] = source.dimension.map(String.init) ?? ""
+                for (key, value) in records.sorted(by: { $0.key < $1.key }) {
+                    if value.isEmpty && (key == Self.vectorModelSetting || key == Self.dimensionSetting) {
+                        try session.query("DELETE FROM askdocs_settings WHERE key = $1", [PostgresData(string: key)])
+                        continue
+                    }
+                    try session.query(
+                        """
+                        INSERT INTO askdocs_settings (key, value) VALUES ($1, $2)
+                        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+                        """, [PostgresData(string: key), PostgresData(string: value)])
+                }
+                return report
+            }
+        }
+    }
+
+    static func settings(_ session: PostgresSession) throws -> [String: String] {
+        var settings: [String: String] = [:]
+        for row in try session.query("SELECT key, value FROM askdocs_settings") {
+            settings[try row.value(0, String.self)] = try row.value(1, String.self)
+        }
+        return settings
+    }
+
+    /// Deletes documents (their chunks, postings and vectors cascade), first taking their postings out of the
+    /// BM25 statistics.
+    static func remove(documents ids: [Int64], session: PostgresSession) throws {
+        guard !ids.isEmpty else { return }
+        let idArray = int64Array(ids)
+        try session.query(
+            """
+            UPDATE askdocs_terms t SET df = t.df - gone.n
+            FROM (SELECT p.term, count(*) AS n FROM askdocs_postings p JOIN askdocs_chunks c ON c.id = p.chunk_id
+                  WHERE c.document_id = ANY($1) GROUP BY p.term) gone
+            WHERE t.term = gone.term
+            """, [idArray])
+        try session.query(
+            """
+            UPDATE askdocs_corpus SET
+                rows = rows - (SELECT count(*) FROM askdocs_chunks WHERE document_id = ANY($1)),
+                tokens = tokens - (SELECT coalesce(sum(term_count), 0) FROM askdocs_chunks WHERE document_id = ANY($1))
+            """, [idArray])
+        try session.query("DELETE FROM askdocs_documents WHERE id = ANY($1)", [idArray])
+        try session.query("DELETE FROM askdocs_terms WHERE df <= 0")
+    }
+
+    /// Writes one document with its chunks, postings and vectors, and adds its postings to the statistics.
+    static func insert(_ document: GenerationDocument, generation: Int64, session: PostgresSession) throws {
+        let meta = document.metadata
+        try session.query(
+            """
+            INSERT INTO askdocs_documents (id, key, source_path, content_hash, size, modified_at, format, language,
+                script, title, url, ingested_at, chunk_count, text, fingerprint, generation)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+            """,
+            [
+                PostgresData(int64: meta.id), PostgresData(string: meta.key), PostgresData(string: meta.sourcePath),
+                PostgresData(string: meta.contentHash), PostgresData(int64: meta.size),
+                PostgresData(double: meta.modifiedAt.timeIntervalSince1970), PostgresData(string: meta.format),
+                optional(meta.language), optional(meta.script), optional(meta.title), optional(meta.url),
+                PostgresData(double: meta.ingestedAt.timeIntervalSince1970), PostgresData(int: meta.chunkCount),
+                PostgresData(string: document.text), PostgresData(string: document.fingerprint),
+                PostgresData(int64: generation),
+            ])
+        guard !document.chunks.isEmpty else { return }
+        var termCounts: [Int] = []
+        var postingTerms: [String] = []
+        var postingChunks: [Int64] = []
+        var postingFrequencies: [Int64] = []
+        for item in document.chunks {
+            let (counts, length) = FTS5Terms.frequencies(item.terms)
+            termCounts.append(length)
+            for (term, count) in counts.sorted(by: { $0.key < $1.key }) {
+                postingTerms.append(term)
+                postingChunks.append(item.chunk.id)
+                postingFrequencies.append(Int64(count))
+            }
+        }
+        let chunks = document.chunks.map(\.chunk)
+        try session.query(
+            """
+            INSERT INTO askdocs_chunks (id, document_id, ordinal, start_offset, end_offset, token_count, text,
+                term_count, generation)
+            SELECT id, $2, ordinal, start_offset, end_offset, token_count, text, term_count, $9
+            FROM unnest($1::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[],
+                        $8::bigint[]) AS x(id, ordinal, start_offset, end_offset, token_count, text, term_count)
+            """,
+            [
+                int64Array(chunks.map(\.id)), PostgresData(int64: meta.id),
+                int64Array(chunks.map { Int64($0.ordinal) }), int64Array(chunks.map { Int64($0.startOffset) }),
+                int64Array(chunks.map { Int64($0.endOffset) }), int64Array(chunks.map { Int64($0.tokenCount) }),
+                PostgresData(array: chunks.map { PostgresData(string: $0.text) }, elementType: .text),
+                int64Array(termCounts.map(Int64.init)), PostgresData(int64: generation),
+            ])
+        if !postingTerms.isEmpty {
+            let terms = PostgresData(array: postingTerms.map { PostgresData(string: $0) }, elementType: .text)
+            try session.query(
+                """
+                INSERT INTO askdocs_postings (term, chunk_id, tf)
+                SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+                """, [terms, int64Array(postingChunks), int64Array(postingFrequencies)])
+            try session.query(
+                """
+                INSERT INTO askdocs_terms (term, df) SELECT term, count(*) FROM unnest($1::text[]) AS x(term)
+                GROUP BY term ON CONFLICT (term) DO UPDATE SET df = askdocs_terms.df + EXCLUDED.df
+                """, [terms])
+        }
+        try session.query(
+            "UPDATE askdocs_corpus SET rows = rows + $1, tokens = tokens + $2",
+            [PostgresData(int: chunks.count), PostgresData(int: termCounts.reduce(0, +))])
+        let vectors = document.chunks.compactMap { item in item.vector.map { (item.chunk.id, $0) } }
+        if !vectors.isEmpty {
+            try session.query(
+                """
+                INSERT INTO askdocs_embeddings (chunk_id, embedding)
+                SELECT id, v::vector FROM unnest($1::bigint[], $2::text[]) AS x(id, v)
+                """,
+                [
+                    int64Array(vectors.map(\.0)),
+                    PostgresData(
+                        array: vectors.map { PostgresData(string: PostgresSnapshot.vectorLiteral($0.1)) },
+                        elementType: .text),
+                ])
+        }
+    }
+
+    static func int64Array(_ values: [Int64]) -> PostgresData {
+        PostgresData(array: values.map { PostgresData(int64: $0) }, elementType: .int8)
+    }
+
+    static func optional(_ value: String?) -> PostgresData {
+        value.map { PostgresData(string: $0) } ?? PostgresData(type: .text, value: nil)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Why a PostgreSQL index cannot be used; each case is one actionable line.
+public enum PostgresStoreError: LocalizedError, Equatable, Sendable {
+    /// The database URL does not parse.
+    case invalidURL(String, reason: String)
+    /// The server could not be reached or refused the login.
+    case connectionFailed(url: String, reason: String)
+    /// A statement failed on the server (SQLSTATE and message).
+    case statementFailed(url: String, sqlState: String?, message: String)
+    /// The database has no pgvector extension and the role cannot create it.
+    case noVectorExtension(url: String, reason: String)
+    /// The database was written by a newer AskDocs schema.
+    case schemaTooNew(url: String, found: Int, supported: Int)
+    /// The database has never been published to.
+    case notAnIndex(url: String)
+    /// Vectors of a size the database's embedding column does not hold.
+    case dimensionMismatch(url: String, stored: Int, given: Int)
+    /// The server answered with rows of another shape than the statement asks for (a schema changed by hand).
+    case unexpectedResult(reason: String)
+    /// Another writer is publishing to the database now.
+    case writerBusy(url: String)
+
+    /// One line.
+    public var errorDescription: String? {
+        switch self {
+        case .invalidURL(let text, let reason):
+            "'\(Self.redacted(text))' is not a PostgreSQL URL: \(reason)"
+        case .connectionFailed(let url, let reason):
+            "cannot connect to \(url): \(reason); check that the server runs and accepts this role"
+        case .statementFailed(let url, let sqlState, let message):
+            "PostgreSQL at \(url) refused a statement\(sqlState.map { " (SQLSTATE \($0))" } ?? ""): \(message)"
+        case .noVectorExtension(let url, let reason):
+            "\(url) has no pgvector extension (\(reason)); install pgvector 0.8 or later and run "
+                + "CREATE EXTENSION vector as its owner"
+        case .schemaTooNew(let url, let found, let supported):
+            "\(url) has AskDocs schema version \(found), newer than this build's \(supported); use a newer askdocs"
+        case .notAnIndex(let url):
+            "\(url) holds no published AskDocs index yet; index documents into it first"
+        case .dimensionMismatch(let url, let stored, let given):
+            "\(url) stores \(stored)-dimensional vectors, not \(given); a new retriever rebuilds the index"
+        case .unexpectedResult(let reason):
+            "PostgreSQL answered unexpectedly: \(reason); was the AskDocs schema changed by hand?"
+        case .writerBusy(let url):
+            "another writer is publishing to \(url) now; try again when it has finished"
+        }
+    }
+
+    /// `text` with any password removed.
+    static func redacted(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "***"
+        return components.string ?? text
+    }
+}

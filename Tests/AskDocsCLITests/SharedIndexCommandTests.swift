@@ -1,0 +1,153 @@
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `--db postgres://…` through the built executable: the writer indexes into its working index and publishes to
+/// PostgreSQL; readers search and ask PostgreSQL (primary or replica) and get what the working index gives.
+@Suite("askdocs with a shared PostgreSQL index", .serialized)
+struct SharedIndexCommandTests {
+    /// A changing corpus with a PostgreSQL index of its own and a state folder for the writer's working index.
+    struct Shared {
+        let corpus: ChangingCorpus
+        let primary: String
+        let replica: String
+        let state: String
+
+        init(files: Int = 8) throws {
+            corpus = try ChangingCorpus(files: files)
+            (primary, replica) = try PostgresTestCluster.freshSchema("cli")
+            state = corpus.workspace.path("state")
+        }
+
+        var environment: [String: String] { ["XDG_STATE_HOME": state] }
+
+        /// The writer's working index (`SharedStore.workingDatabase`).
+        var working: String {
+            let schema = primary.split(separator: "=").last.map(String.init) ?? ""
+            let url = primary.split(separator: "?").first.map(String.init) ?? primary
+            let name = url.replacingOccurrences(of: "postgres://askdocs@", with: "")
+                .replacingOccurrences(of: ":", with: "-").replacingOccurrences(of: "/", with: "-")
+            return "\(state)/askdocs/shared/\(name)-\(schema)/index.sqlite"
+        }
+
+        func run(_ arguments: [String], db: String? = nil, extra: [String: String] = [:]) throws
+            -> AskDocsProcess.Result
+        {
+            try AskDocsProcess.run(
+                arguments + ["--db", db ?? primary], environment: environment.merging(extra) { $1 })
+        }
+
+        func index(_ extra: [String] = [], environment: [String: String] = [:]) throws -> AskDocsProcess.Result {
+            try run(["index", corpus.docs, "--retriever", corpus.model.path] + extra, extra: environment)
+        }
+
+        /// `search --json` results as (document, chunk id, score) for `query` on `db`.
+        func search(_ query: String, mode: String, db: String) throws -> [(String, Int, Double)] {
+            let result = try run(["search", query, "--json", "--mode", mode, "--retriever", corpus.model.path], db: db)
+            #expect(result.status == 0, "\(result.standardError)")
+            let json = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+            return (json?["results"] as? [[String: Any]] ?? []).map {
+                ($0["document"] as? String ?? "", $0["chunk_id"] as? Int ?? -1, $0["score"] as? Double ?? .nan)
+            }
+        }
+
+        /// Whether every mode ranks the same on PostgreSQL (`db`) as on the working index.
+        func agrees(on db: String, queries: [String] = ["rivers and ferries", "bridges note line 2", "edit"]) throws
+            -> Bool
+        {
+            for query in queries {
+                for mode in ["bm25", "dense", "hybrid"] {
+                    let shared = try search(query, mode: mode, db: db)
+                    let local = try search(query, mode: mode, db: working)
+                    guard shared.map(\.1) == local.map(\.1), shared.map(\.0) == local.map(\.0),
+                        zip(shared, local).allSatisfy({ abs($0.2 - $1.2) <= 1e-5 * max(1, abs($1.2)) })
+                    else {
+                        Issue.record("\(mode) '\(query)': \(shared.prefix(3)) vs \(local.prefix(3))")
+                        return false
+                    }
+                }
+            }
+            return true
+        }
+    }
+
+    @Test("index and reindex publish to PostgreSQL; search there equals the working index, on the replica too")
+    func indexSearchReindex() throws {
+        let shared = try Shared()
+        let first = try shared.index(["--json"])
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(FileManager.default.fileExists(atPath: shared.working))
+        #expect(try shared.agrees(on: shared.primary))
+        for _ in 0..<2 {
+            try shared.corpus.change()
+            let result = try shared.run(["reindex", "--json"])
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(try shared.agrees(on: shared.primary))
+        }
+        // The replica catches up with the last publish and answers the same.
+        var agreed = false
+        for _ in 0..<50 where !agreed {
+            agreed = (try? shared.agrees(on: shared.replica, queries: ["edit"])) ?? false
+            if !agreed { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(agreed)
+        let deleted = try shared.search("rivers", mode: "bm25", db: shared.primary).map(\.0)
+        let present = Set(try FileManager.default.contentsOfDirectory(atPath: shared.corpus.docs))
+        #expect(deleted.allSatisfy { present.contains(URL(fileURLWithPath: $0).lastPathComponent) })
+    }
+
+    @Test("a writer killed after its local publish or inside the PostgreSQL one leaves the previous generation served; the next run publishes")
+    func killedWriter() throws {
+        let shared = try Shared(files: 4)
+        #expect(try shared.index().status == 0)
+        let before = try shared.search("rivers", mode: "bm25", db: shared.primary)
+        for phase in ["published:1", "sharing:1"] {
+            try shared.corpus.change(added: 2)
+            let killed = try shared.run(["reindex"], extra: ["ASKDOCS_FAULT_INJECTION": phase])
+            #expect(killed.status != 0, "\(phase): the run was not killed")
+            // PostgreSQL still serves a whole generation: the one before, which the working index no longer is.
+            let served = try shared.search("rivers", mode: "bm25", db: shared.primary)
+            #expect(!served.isEmpty)
+            if phase == "published:1" { #expect(served.map(\.1) == before.map(\.1)) }
+            let next = try shared.run(["reindex"])
+            #expect(next.status == 0, "\(phase): \(next.standardError)")
+            #expect(try shared.agrees(on: shared.primary), "\(phase)")
+        }
+    }
+
+    @Test("eval retrieval on PostgreSQL: BM25 metrics equal SQLite's, dense (HNSW) and hybrid within 0.005 of exact")
+    func evalRetrieval() throws {
+        let shared = try Shared(files: 1)
+        let fixtures = EmbedCommandTests.packageRoot.appendingPathComponent("Tests/AskDocsCLITests/Fixtures")
+        var runs: [[String: [String: Double]]] = []
+        for db in [nil, shared.primary] {
+            var arguments = ["eval", "retrieval", "--retriever", shared.corpus.model.path, "--json"]
+            for language in ["en", "de"] {
+                arguments += ["--data", fixtures.appendingPathComponent("retrieval.\(language).json").path]
+            }
+            if let db { arguments += ["--db", db] }
+            let result = try AskDocsProcess.run(arguments)
+            #expect(result.status == 0, "\(result.standardError)")
+            let json = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+            var rows: [String: [String: Double]] = [:]
+            for run in json?["runs"] as? [[String: Any]] ?? [] {
+                let key = "\(run["language"] ?? "")/\(run["mode"] ?? "")"
+                rows[key] = run.compactMapValues { $0 as? Double }
+            }
+            runs.append(rows)
+        }
+        let (exact, postgres) = (runs[0], runs[1])
+        #expect(exact.count == 9 && Set(exact.keys) == Set(postgres.keys))
+        for (key, metrics) in exact {
+            for (name, value) in metrics where name.hasPrefix("recall") || name.hasPrefix("mrr") {
+                let other = postgres[key]?[name] ?? .nan
+                let bound = key.hasSuffix("/bm25") ? 1e-12 : 0.005
+                #expect(abs(other - value) <= bound, "\(key) \(name): \(other) vs \(value)")
+            }
+        }
+    }
+}
