@@ -100,7 +100,9 @@ struct SharedIndexCommandTests {
         #expect(deleted.allSatisfy { present.contains(URL(fileURLWithPath: $0).lastPathComponent) })
     }
 
-    @Test("a writer killed after its local publish or inside the PostgreSQL one leaves the previous generation served; the next run publishes")
+    @Test(
+        "a writer killed after its local publish or inside the PostgreSQL one leaves the previous generation served; the next run publishes"
+    )
     func killedWriter() throws {
         let shared = try Shared(files: 4)
         #expect(try shared.index().status == 0)
@@ -149,5 +151,57 @@ struct SharedIndexCommandTests {
                 #expect(abs(other - value) <= bound, "\(key) \(name): \(other) vs \(value)")
             }
         }
+    }
+}
+
+extension SharedIndexCommandTests {
+    /// An ask response without what differs between two equal indexes (timings, generation numbers).
+    static func comparable(_ json: Any?) -> NSDictionary? {
+        guard var object = json as? [String: Any] else { return nil }
+        object.removeValue(forKey: "timings")
+        object.removeValue(forKey: "generation")
+        return object as NSDictionary
+    }
+
+    @Test("serve over the streaming replica answers as ask over the primary, and picks up a new generation")
+    func serveFromReplica() async throws {
+        let ask = try AskCorpus()
+        let (primary, replica) = try PostgresTestCluster.freshSchema("serve")
+        let state = ["XDG_STATE_HOME": ask.corpus.workspace.path("state")]
+        let indexed = try AskDocsProcess.run(
+            ["index", ask.corpus.docs, "--db", primary, "--retriever", ask.corpus.model.path], environment: state)
+        #expect(indexed.status == 0, "\(indexed.standardError)")
+        func askJSON(_ question: String, db: String) throws -> Any? {
+            let result = try AskDocsProcess.run(
+                ["ask", question, "--json", "--passages", "3", "--db", db, "--reader", AskCorpus.reader])
+            #expect(result.status == 0, "\(result.standardError)")
+            return try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
+        }
+        // The replica has replayed the publish once it answers at all (the index is one generation old at most).
+        let server = try ServeProcess(["--reader", AskCorpus.reader, "--db", replica])
+        for (_, question) in ask.questions.prefix(3) {
+            let shared = try askJSON(question, db: primary)
+            #expect(Self.comparable(shared) == Self.comparable(try askJSON(question, db: ask.corpus.db)), "\(question)")
+            let reply = try await server.post("/v1/ask", json: ["question": question, "passages": 3])
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(Self.comparable(reply.json) == Self.comparable(shared), "\(question): \(reply.text)")
+        }
+        let question =
+            ["question": "Where is the zebrafish laboratory?", "mode": "bm25", "passages": 5] as [String: Any]
+        let before = try #require(try await server.post("/v1/ask", json: question).json as? [String: Any])
+        try ask.corpus.workspace.write("docs/zebrafish.txt", "The zebrafish laboratory is in Uppsala, near the castle.")
+        let reindexed = try AskDocsProcess.run(["reindex", "--db", primary], environment: state)
+        #expect(reindexed.status == 0, "\(reindexed.standardError)")
+        var found = false
+        for _ in 0..<50 where !found {
+            let after = try await server.post("/v1/ask", json: question).json as? [String: Any]
+            let passages = after?["passages"] as? [[String: Any]] ?? []
+            found =
+                (after?["generation"] as? Int ?? 0) > (before["generation"] as? Int ?? 0)
+                && passages.contains { ($0["text"] as? String)?.contains("zebrafish") == true }
+            if !found { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(found, "the server never saw the new generation")
+        #expect(server.terminate() == 0)
     }
 }
