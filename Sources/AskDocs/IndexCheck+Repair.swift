@@ -3,8 +3,10 @@ import Foundation
 import Retrieval
 
 extension IndexCheck {
-    /// Opens a check of the existing database at `database` and the vector index beside it.
-    public static func open(database: String) throws(PipelineError) -> IndexCheck {
+    /// Opens a check of the existing database at `database` and the vector index beside it; for a shared
+    /// (PostgreSQL) index, of the writer's working index on this machine.
+    public static func open(database given: String) throws(PipelineError) -> IndexCheck {
+        let database = try IndexPipeline.sharedStore(given)?.workingDatabase ?? given
         let store = try DocumentStore.openExisting(path: database)
         return IndexCheck(store: store, location: VectorIndexLocation(databaseURL: URL(fileURLWithPath: database)))
     }
