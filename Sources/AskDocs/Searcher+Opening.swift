@@ -18,19 +18,13 @@ extension Searcher {
     ) throws -> Searcher {
         if let shared = try IndexPipeline.sharedStore(database) {
             return try openShared(
-                shared.url, retriever: retriever, mode: mode, defaultRetriever: defaultRetriever,
+                shared, retriever: retriever, mode: mode, defaultRetriever: defaultRetriever,
                 precision: precision, cache: cache)
         }
         let store = try DocumentStore.openExisting(path: database)
         let name = try RetrieverModel.name(named: retriever, recordedIn: store) ?? defaultRetriever
-        var model: RetrieverModel?
-        func loadModel() throws(PipelineError) -> RetrieverModel {
-            if let model { return model }
-            let loaded = try RetrieverModel.load(name, precision: precision, cache: cache)
-            model = loaded
-            return loaded
-        }
-        let termizer = try searchTermizer(for: store, retriever: loadModel)
+        let lazy = LazyRetriever(name, precision: precision, cache: cache)
+        let termizer = try searchTermizer(for: store, retriever: lazy.load)
         let location = VectorIndexLocation(databaseURL: URL(fileURLWithPath: database))
         let (state, manifest) = try store.snapshot {
             (
@@ -43,7 +37,7 @@ extension Searcher {
         var published: PublishedVectors?
         var vectors: VectorIndex?
         if mode != .bm25 && !lexicalOnly {
-            let retriever = try loadModel()
+            let retriever = try lazy.load()
             guard manifest != nil else { throw PipelineError.noVectorIndex(database: database) }
             let cache = PublishedVectors(
                 location: location, model: retriever.embedder.identity, dimension: retriever.embedder.dimension)
@@ -58,7 +52,7 @@ extension Searcher {
         }
         var searcher = Searcher(
             index: EmbeddedIndex(store: store, published: published, vectors: vectors), termizer: termizer,
-            retriever: model)
+            retriever: lazy.model)
         searcher.isLexicalOnly = lexicalOnly
         return searcher
     }

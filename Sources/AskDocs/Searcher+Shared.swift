@@ -10,13 +10,14 @@ extension Searcher {
     /// else `defaultRetriever`, loaded when the query is embedded or the search terms are its tokenizer's; a
     /// retriever other than the one the vectors were made with is refused.
     static func openShared(
-        _ url: PostgresURL, retriever: String?, mode: SearchMode, defaultRetriever: String, precision: Precision,
+        _ shared: SharedStore, retriever: String?, mode: SearchMode, defaultRetriever: String, precision: Precision,
         cache: HubCache
     ) throws -> Searcher {
+        let url = shared.url
         let index: PostgresIndex
         let recorded: (terms: String?, retriever: String?, vectors: Bool, model: String?, dimension: String?)
         do {
-            index = try PostgresIndex(url: url)
+            index = shared.index
             guard try index.hasSchema() else { throw PostgresStoreError.notAnIndex(url: url.description) }
             recorded = try index.read { snapshot in
                 guard try snapshot.generation() != nil else {
@@ -32,18 +33,12 @@ extension Searcher {
             throw PipelineError.sharedStoreFailed(reason: error.localizedDescription)
         }
         let name = retriever ?? recorded.retriever ?? defaultRetriever
-        var model: RetrieverModel?
-        func loadModel() throws(PipelineError) -> RetrieverModel {
-            if let model { return model }
-            let loaded = try RetrieverModel.load(name, precision: precision, cache: cache)
-            model = loaded
-            return loaded
-        }
-        let termizer = try searchTermizer(stored: recorded.terms, location: url.description, retriever: loadModel)
+        let lazy = LazyRetriever(name, precision: precision, cache: cache)
+        let termizer = try searchTermizer(stored: recorded.terms, location: url.description, retriever: lazy.load)
         let lexicalOnly = !recorded.vectors
         if lexicalOnly && mode == .dense { throw PipelineError.lexicalOnly(database: url.description) }
         if mode != .bm25 && !lexicalOnly {
-            let retriever = try loadModel()
+            let retriever = try lazy.load()
             if let text = recorded.model,
                 let built = try? JSONDecoder().decode(EmbeddingModelIdentity.self, from: Data(text.utf8)),
                 !built.isCompatible(with: retriever.embedder.identity)
@@ -57,7 +52,7 @@ extension Searcher {
                     requested: "\(retriever.embedder.identity) (\(retriever.embedder.dimension) dimensions)")
             }
         }
-        var searcher = Searcher(index: index, termizer: termizer, retriever: model)
+        var searcher = Searcher(index: index, termizer: termizer, retriever: lazy.model)
         searcher.isLexicalOnly = lexicalOnly
         return searcher
     }

@@ -13,6 +13,8 @@ public struct SharedStore: Sendable {
     public var url: PostgresURL
     /// The writer's working index (SQLite database; its vectors beside it).
     public var workingDatabase: String
+    /// The database's index; its connections are kept for the run's next publishes and reads.
+    public let index: PostgresIndex
 
     /// The settings a publish copies to the database: what readers need to make queries the way chunks were made.
     static let copiedSettings = [Indexer.termsSetting, RetrieverModel.setting, VectorState.setting]
@@ -28,7 +30,9 @@ public struct SharedStore: Sendable {
     {
         guard PostgresURL.isPostgres(database) else { return nil }
         let url = try PostgresURL(database)
-        return SharedStore(url: url, workingDatabase: workingDatabase(for: url, environment: environment))
+        return SharedStore(
+            url: url, workingDatabase: workingDatabase(for: url, environment: environment),
+            index: try PostgresIndex(url: url))
     }
 
     /// Where the writer of `url` keeps its working index: `$XDG_STATE_HOME/askdocs/shared/<host>-<port>-<db>[-<schema>]/`
@@ -59,7 +63,6 @@ public struct SharedStore: Sendable {
         store: DocumentStore, vectors: VectorIndex?, model: EmbeddingModelIdentity?, dimension: Int?, force: Bool,
         onPhase: (@Sendable (PublishPhase) -> Void)?
     ) throws -> PostgresPublishReport? {
-        let index = try PostgresIndex(url: url)
         let publisher = try PostgresPublisher(index: index)
         let local = try PublishedGeneration.read(from: store)?.number
         let remote = try index.read { try $0.setting(Self.sourceGenerationSetting) }

@@ -142,16 +142,13 @@ final class PostgresSnapshot: IndexSnapshot {
     }
 
     func text(ofDocument id: Int64, from start: Int, to end: Int) throws -> String? {
-        let rows = try session.query("SELECT text FROM askdocs_documents WHERE id = $1", [PostgresData(int64: id)])
-        guard let text = try rows.first?.value(0, String.self) else { return nil }
-        // Offsets are Unicode scalar indices; PostgreSQL's substr counts characters of the UTF-8 database, which are
-        // scalars too, but slicing here keeps one definition for both backends.
-        let scalars = Array(text.unicodeScalars)
-        let lower = max(0, min(start, scalars.count))
-        let upper = max(lower, min(end, scalars.count))
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars[lower..<upper])
-        return String(view)
+        // Only the slice crosses the wire. Offsets are Unicode scalar indices, and in a UTF-8 database PostgreSQL's
+        // characters are scalars too (substr counts from 1, and clamps at the end as the embedded backend does).
+        let lower = max(0, start)
+        let rows = try session.query(
+            "SELECT substr(text, $2::integer, $3::integer) FROM askdocs_documents WHERE id = $1",
+            [PostgresData(int64: id), PostgresData(int: lower + 1), PostgresData(int: max(0, end - lower))])
+        return try rows.first?.value(0, String.self)
     }
 
     static let chunkSelect = """
