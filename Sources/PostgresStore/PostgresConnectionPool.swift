@@ -127,6 +127,7 @@ final class PostgresSession: @unchecked Sendable {
     /// never spliced into the text) and returns its rows.
     @discardableResult
     func query(_ sql: String, _ binds: [PostgresData] = []) throws -> [PostgresRandomAccessRow] {
+        try checkUsable()
         do {
             // Not postgres-nio's legacy `prepare`: its rows describe text columns that arrive in binary.
             return try connection.query(sql, binds).wait().rows.map { $0.makeRandomAccess() }
@@ -141,6 +142,7 @@ final class PostgresSession: @unchecked Sendable {
         for statement in sql.split(separator: ";") {
             let text = statement.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !text.isEmpty else { continue }
+            try checkUsable()
             do {
                 _ = try connection.query(text).wait()
             } catch {
@@ -159,29 +161,55 @@ final class PostgresSession: @unchecked Sendable {
             inTransaction = false
             return result
         } catch {
-            if (try? execute("ROLLBACK")) != nil { inTransaction = false }
+            if !isBroken, (try? execute("ROLLBACK")) != nil { inTransaction = false }
             throw error
         }
     }
 
+    /// Throws at once on a connection that is gone: postgres-nio leaves a query sent on a connection the server
+    /// ended (a FATAL before the socket closed, as when the server crashes) waiting forever.
+    private func checkUsable() throws {
+        if connection.isClosed { isBroken = true }
+        guard isBroken else { return }
+        throw PostgresStoreError.connectionLost(url: url.description, reason: "the server ended the session")
+    }
+
     func close() {
-        _ = try? connection.close().wait()
+        // A broken connection's close is not awaited (it may never complete, as its queries may not).
+        if isBroken || connection.isClosed {
+            let closing: EventLoopFuture<Void> = connection.close()
+            _ = closing
+        } else {
+            _ = try? connection.close().wait()
+        }
     }
 
     private func failure(_ error: any Error) -> PostgresStoreError {
         if let error = error as? PostgresStoreError { return error }
         if case .server(let message)? = error as? PostgresError {
+            if Self.endsSession(severity: message.fields[.severity]) {
+                isBroken = true
+                return .connectionLost(url: url.description, reason: message.fields[.message] ?? "\(error)")
+            }
             return .statementFailed(
                 url: url.description, sqlState: message.fields[.sqlState],
                 message: message.fields[.message] ?? "\(error)")
         }
         if let error = error as? PSQLError, let info = error.serverInfo {
+            if Self.endsSession(severity: info[.severity]) {
+                isBroken = true
+                return .connectionLost(url: url.description, reason: info[.message] ?? "\(error)")
+            }
             return .statementFailed(
                 url: url.description, sqlState: info[.sqlState], message: info[.message] ?? "\(error)")
         }
-        if connection.isClosed { isBroken = true }
-        return .statementFailed(url: url.description, sqlState: nil, message: Self.reason(error))
+        // Not the server's answer to a statement (a closed socket, a protocol error): the connection is done.
+        isBroken = true
+        return .connectionLost(url: url.description, reason: Self.reason(error))
     }
+
+    /// Whether a server error of this severity ends the session (FATAL, PANIC) rather than the statement.
+    static func endsSession(severity: String?) -> Bool { severity == "FATAL" || severity == "PANIC" }
 
     /// A short reason for a connection-level error.
     static func reason(_ error: any Error) -> String {

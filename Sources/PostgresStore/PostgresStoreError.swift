@@ -8,6 +8,8 @@ public enum PostgresStoreError: LocalizedError, Equatable, Sendable {
     case connectionFailed(url: String, reason: String)
     /// A statement failed on the server (SQLSTATE and message).
     case statementFailed(url: String, sqlState: String?, message: String)
+    /// The server ended the session or the network dropped it (a crash, a restart, a failover).
+    case connectionLost(url: String, reason: String)
     /// The database has no pgvector extension and the role cannot create it.
     case noVectorExtension(url: String, reason: String)
     /// The database was written by a newer AskDocs schema.
@@ -30,6 +32,9 @@ public enum PostgresStoreError: LocalizedError, Equatable, Sendable {
             "cannot connect to \(url): \(reason); check that the server runs and accepts this role"
         case .statementFailed(let url, let sqlState, let message):
             "PostgreSQL at \(url) refused a statement\(sqlState.map { " (SQLSTATE \($0))" } ?? ""): \(message)"
+        case .connectionLost(let url, let reason):
+            "lost the connection to \(url) (\(reason)); the server rolls back whatever was not committed, so try "
+                + "again once it is reachable"
         case .noVectorExtension(let url, let reason):
             "\(url) has no pgvector extension (\(reason)); install pgvector 0.8 or later and run "
                 + "CREATE EXTENSION vector as its owner"
