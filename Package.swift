@@ -153,8 +153,8 @@ let package = Package(
         .testTarget(
             name: "AskDocsCLITests",
             dependencies: [
-                "AskDocs", "AskDocsCLI", "DocumentStore", "Reader", "Retrieval", "Transformer", "IndexTestSupport",
-                "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "AskDocs", "AskDocsCLI", "DocumentStore", "PostgresStore", "Reader", "Retrieval", "Transformer",
+                "IndexTestSupport", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             // Read by path (#filePath): the tests hand these files to the built executable; Support holds the
             // browser and schemathesis drivers the serve tests run.

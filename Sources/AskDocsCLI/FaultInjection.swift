@@ -6,8 +6,10 @@ import Foundation
 #endif
 
 /// Test hook of the fault tests: `ASKDOCS_FAULT_INJECTION=PHASE:N` kills this process with SIGKILL the N-th time
-/// a publish reaches PHASE (`writing-vectors`, `vectors-written`, `committing`, `published`), exactly as a crash
-/// there would. Unset (always, outside those tests) it does nothing.
+/// a publish reaches PHASE (`writing-vectors`, `vectors-written`, `committing`, `published`, `sharing`), exactly as
+/// a crash there would; `PHASE:N:stop` stops it there with SIGSTOP instead, so that a test can break something
+/// under it (kill its database server) and let it go on with SIGCONT. Unset (always, outside those tests) it does
+/// nothing.
 enum FaultInjection {
     /// The environment variable.
     static let variable = "ASKDOCS_FAULT_INJECTION"
@@ -16,13 +18,14 @@ enum FaultInjection {
     static func publishHook() -> (@Sendable (PublishPhase) -> Void)? {
         guard let value = ProcessInfo.processInfo.environment[variable] else { return nil }
         let parts = value.split(separator: ":")
-        guard parts.count == 2, let phase = PublishPhase(rawValue: String(parts[0])), let target = Int(parts[1]),
-            target > 0
+        guard parts.count == 2 || (parts.count == 3 && parts[2] == "stop"),
+            let phase = PublishPhase(rawValue: String(parts[0])), let target = Int(parts[1]), target > 0
         else { return nil }
+        let signal = parts.count == 3 ? SIGSTOP : SIGKILL
         let counter = Counter()
         return { reached in
             guard reached == phase, counter.increment() == target else { return }
-            kill(getpid(), SIGKILL)
+            kill(getpid(), signal)
         }
     }
 
