@@ -75,7 +75,12 @@ public struct SharedStore: Sendable {
         let source = EmbeddedGenerationSource(
             store: store, vectors: vectors, settings: settings, model: vectors == nil ? nil : model,
             dimension: vectors == nil ? nil : dimension)
-        return try publisher.publish(source) { done, _ in if done == 1 { onPhase?(.sharing) } }
+        var announced = false
+        return try publisher.publish(source) { _, _ in
+            // Once, after the first batch is written inside the transaction (the fault tests stop or kill there).
+            if !announced { onPhase?(.sharing) }
+            announced = true
+        }
     }
 }
 

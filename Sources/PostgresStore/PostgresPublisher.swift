@@ -22,6 +22,11 @@ public struct PostgresPublishReport: Sendable, Equatable {
 /// killed before the commit leaves nothing behind. One writer per index at a time (an advisory lock on its schema, so
 /// writers on different machines exclude each other too).
 public struct PostgresPublisher {
+    /// A batch of documents written in one statement per table: few enough that a batch's arrays stay a few MB.
+    static let batchDocuments = 256
+    /// The chunks a batch may hold.
+    static let batchChunks = 2_048
+
     /// The setting holding the published generation's number.
     public static let generationSetting = "generation"
     /// The setting holding the vectors' model identity.
@@ -73,13 +78,24 @@ public struct PostgresPublisher {
                 let written = local.keys.filter { id in vectorsChanged || stored[id] != local[id] }.sorted()
                 try Self.remove(documents: removed, session: session)
                 report.documentsRemoved = removed.count
+                var batch: [GenerationDocument] = []
+                var batchChunks = 0
+                func flush(through done: Int) throws {
+                    try Self.insert(batch, generation: report.generation, session: session)
+                    report.documentsWritten += batch.count
+                    report.chunksWritten += batchChunks
+                    (batch, batchChunks) = ([], 0)
+                    progress(done, written.count)
+                }
                 for (done, id) in written.enumerated() {
                     guard let document = try source.document(id: id) else { continue }
-                    try Self.insert(document, generation: report.generation, session: session)
-                    report.documentsWritten += 1
-                    report.chunksWritten += document.chunks.count
-                    progress(done + 1, written.count)
+                    batch.append(document)
+                    batchChunks += document.chunks.count
+                    if batch.count >= Self.batchDocuments || batchChunks >= Self.batchChunks {
+                        try flush(through: done + 1)
+                    }
                 }
+                if !batch.isEmpty { try flush(through: written.count) }
                 var records = source.settings
                 records[Self.generationSetting] = String(report.generation)
                 records[Self.vectorModelSetting] = source.vectorModel ?? ""
@@ -130,61 +146,70 @@ public struct PostgresPublisher {
         try session.query("DELETE FROM askdocs_terms WHERE df <= 0")
     }
 
-    /// Writes one document with its chunks, postings and vectors, and adds its postings to the statistics.
-    static func insert(_ document: GenerationDocument, generation: Int64, session: PostgresSession) throws {
-        let meta = document.metadata
+    /// Writes documents with their chunks, postings and vectors, and adds their postings to the statistics: one
+    /// statement per table for the whole batch (arrays unnested by the server), so a publish costs a few round
+    /// trips per batch rather than per document.
+    static func insert(_ documents: [GenerationDocument], generation: Int64, session: PostgresSession) throws {
+        guard !documents.isEmpty else { return }
+        let metas = documents.map(\.metadata)
         try session.query(
             """
             INSERT INTO askdocs_documents (id, key, source_path, content_hash, size, modified_at, format, language,
                 script, title, url, ingested_at, chunk_count, text, fingerprint, generation)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+            SELECT x.*, $16 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[],
+                $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::float8[],
+                $13::bigint[], $14::text[], $15::text[]) AS x
             """,
             [
-                PostgresData(int64: meta.id), PostgresData(string: meta.key), PostgresData(string: meta.sourcePath),
-                PostgresData(string: meta.contentHash), PostgresData(int64: meta.size),
-                PostgresData(double: meta.modifiedAt.timeIntervalSince1970), PostgresData(string: meta.format),
-                optional(meta.language), optional(meta.script), optional(meta.title), optional(meta.url),
-                PostgresData(double: meta.ingestedAt.timeIntervalSince1970), PostgresData(int: meta.chunkCount),
-                PostgresData(string: document.text), PostgresData(string: document.fingerprint),
-                PostgresData(int64: generation),
+                int64Array(metas.map(\.id)), textArray(metas.map(\.key)), textArray(metas.map(\.sourcePath)),
+                textArray(metas.map(\.contentHash)), int64Array(metas.map(\.size)),
+                doubleArray(metas.map(\.modifiedAt.timeIntervalSince1970)), textArray(metas.map(\.format)),
+                textArray(metas.map(\.language)), textArray(metas.map(\.script)), textArray(metas.map(\.title)),
+                textArray(metas.map(\.url)), doubleArray(metas.map(\.ingestedAt.timeIntervalSince1970)),
+                int64Array(metas.map { Int64($0.chunkCount) }), textArray(documents.map(\.text)),
+                textArray(documents.map(\.fingerprint)), PostgresData(int64: generation),
             ])
-        guard !document.chunks.isEmpty else { return }
-        var termCounts: [Int] = []
+        var chunks: [(document: Int64, chunk: StoredChunk, terms: Int)] = []
         var postingTerms: [String] = []
         var postingChunks: [Int64] = []
         var postingFrequencies: [Int64] = []
-        for item in document.chunks {
-            let (counts, length) = FTS5Terms.frequencies(item.terms)
-            termCounts.append(length)
-            for (term, count) in counts.sorted(by: { $0.key < $1.key }) {
-                postingTerms.append(term)
-                postingChunks.append(item.chunk.id)
-                postingFrequencies.append(Int64(count))
+        var vectors: [(Int64, [Float])] = []
+        for document in documents {
+            for item in document.chunks {
+                let (counts, length) = FTS5Terms.frequencies(item.terms)
+                chunks.append((document.metadata.id, item.chunk, length))
+                for (term, count) in counts.sorted(by: { $0.key < $1.key }) {
+                    postingTerms.append(term)
+                    postingChunks.append(item.chunk.id)
+                    postingFrequencies.append(Int64(count))
+                }
+                if let vector = item.vector { vectors.append((item.chunk.id, vector)) }
             }
         }
-        let chunks = document.chunks.map(\.chunk)
+        guard !chunks.isEmpty else { return }
         try session.query(
             """
             INSERT INTO askdocs_chunks (id, document_id, ordinal, start_offset, end_offset, token_count, text,
                 term_count, generation)
-            SELECT id, $2, ordinal, start_offset, end_offset, token_count, text, term_count, $9
-            FROM unnest($1::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[],
-                        $8::bigint[]) AS x(id, ordinal, start_offset, end_offset, token_count, text, term_count)
+            SELECT x.*, $9 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],
+                $6::bigint[], $7::text[], $8::bigint[]) AS x
             """,
             [
-                int64Array(chunks.map(\.id)), PostgresData(int64: meta.id),
-                int64Array(chunks.map { Int64($0.ordinal) }), int64Array(chunks.map { Int64($0.startOffset) }),
-                int64Array(chunks.map { Int64($0.endOffset) }), int64Array(chunks.map { Int64($0.tokenCount) }),
-                PostgresData(array: chunks.map { PostgresData(string: $0.text) }, elementType: .text),
-                int64Array(termCounts.map(Int64.init)), PostgresData(int64: generation),
+                int64Array(chunks.map(\.chunk.id)), int64Array(chunks.map(\.document)),
+                int64Array(chunks.map { Int64($0.chunk.ordinal) }),
+                int64Array(chunks.map { Int64($0.chunk.startOffset) }),
+                int64Array(chunks.map { Int64($0.chunk.endOffset) }),
+                int64Array(chunks.map { Int64($0.chunk.tokenCount) }), textArray(chunks.map(\.chunk.text)),
+                int64Array(chunks.map { Int64($0.terms) }), PostgresData(int64: generation),
             ])
         if !postingTerms.isEmpty {
-            let terms = PostgresData(array: postingTerms.map { PostgresData(string: $0) }, elementType: .text)
+            let terms = textArray(postingTerms)
             try session.query(
                 """
                 INSERT INTO askdocs_postings (term, chunk_id, tf)
                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
                 """, [terms, int64Array(postingChunks), int64Array(postingFrequencies)])
+            // A term's postings are one per chunk that has it: their count is what the batch adds to its df.
             try session.query(
                 """
                 INSERT INTO askdocs_terms (term, df) SELECT term, count(*) FROM unnest($1::text[]) AS x(term)
@@ -193,8 +218,7 @@ public struct PostgresPublisher {
         }
         try session.query(
             "UPDATE askdocs_corpus SET rows = rows + $1, tokens = tokens + $2",
-            [PostgresData(int: chunks.count), PostgresData(int: termCounts.reduce(0, +))])
-        let vectors = document.chunks.compactMap { item in item.vector.map { (item.chunk.id, $0) } }
+            [PostgresData(int: chunks.count), PostgresData(int: chunks.reduce(0) { $0 + $1.terms })])
         if !vectors.isEmpty {
             try session.query(
                 """
@@ -203,11 +227,17 @@ public struct PostgresPublisher {
                 """,
                 [
                     int64Array(vectors.map(\.0)),
-                    PostgresData(
-                        array: vectors.map { PostgresData(string: PostgresSnapshot.vectorLiteral($0.1)) },
-                        elementType: .text),
+                    textArray(vectors.map { PostgresSnapshot.vectorLiteral($0.1) }),
                 ])
         }
+    }
+
+    static func textArray(_ values: [String?]) -> PostgresData {
+        PostgresData(array: values.map { $0.map { PostgresData(string: $0) } }, elementType: .text)
+    }
+
+    static func doubleArray(_ values: [Double]) -> PostgresData {
+        PostgresData(array: values.map { PostgresData(double: $0) }, elementType: .float8)
     }
 
     static func int64Array(_ values: [Int64]) -> PostgresData {
