@@ -22,8 +22,17 @@ public enum AskError: LocalizedError, Equatable, Sendable {
     case questionTooLong(tokens: Int, limit: Int)
     /// A request option is out of range.
     case invalidRequest(String)
+    /// The shared index has no published generation yet or cannot be reached now; a later try may succeed.
+    case indexUnavailable(reason: String)
     /// Search or reading failed for another reason.
     case failed(stage: String, reason: String)
+
+    /// Whether the same request may succeed later without anything changed here (a server that waits for its
+    /// index retries these).
+    public var isTransient: Bool {
+        if case .indexUnavailable = self { return true }
+        return false
+    }
 
     /// One actionable line.
     public var errorDescription: String? {
@@ -54,6 +63,8 @@ public enum AskError: LocalizedError, Equatable, Sendable {
             "the question has \(tokens) tokens; the reader accepts at most \(limit); shorten the question"
         case .invalidRequest(let reason):
             reason
+        case .indexUnavailable(let reason):
+            "the shared index is not available: \(reason)"
         case .failed(let stage, let reason):
             "\(stage) failed: \(reason)"
         }
@@ -86,6 +97,8 @@ extension AskError {
             self = .failed(stage: "opening the index", reason: reason)
         case .sharedStoreFailed(let reason):
             self = .failed(stage: "opening the shared index", reason: reason)
+        case .sharedStoreUnavailable(let reason):
+            self = .indexUnavailable(reason: reason)
         case .embeddingRequired, .notEmbedding, .indexBusy, .noRoots, .inconsistentGeneration,
             .unsupportedIndexFactory, .indexFactoryMismatch:
             self = .failed(stage: "opening the index", reason: error.localizedDescription)

@@ -42,6 +42,8 @@ public enum PipelineError: LocalizedError, Equatable, Sendable {
     case inconsistentGeneration(database: String, chunkID: Int64)
     /// The shared (PostgreSQL) store could not be reached, read or published to; the working index keeps its work.
     case sharedStoreFailed(reason: String)
+    /// The shared store has no published index yet or cannot be reached now: a later try may succeed.
+    case sharedStoreUnavailable(reason: String)
 
     /// One line.
     public var errorDescription: String? {
@@ -87,7 +89,7 @@ public enum PipelineError: LocalizedError, Equatable, Sendable {
         case .inconsistentGeneration(let database, let chunkID):
             "the vector index of \(database) names chunk \(chunkID), which its database does not hold; check and "
                 + "repair the index"
-        case .sharedStoreFailed(let reason):
+        case .sharedStoreFailed(let reason), .sharedStoreUnavailable(let reason):
             reason
         }
     }

@@ -30,7 +30,12 @@ extension Searcher {
                 )
             }
         } catch let error as PostgresStoreError {
-            throw PipelineError.sharedStoreFailed(reason: error.localizedDescription)
+            switch error {
+            case .notAnIndex, .connectionFailed, .connectionLost:
+                throw PipelineError.sharedStoreUnavailable(reason: error.localizedDescription)
+            default:
+                throw PipelineError.sharedStoreFailed(reason: error.localizedDescription)
+            }
         }
         let name = retriever ?? recorded.retriever ?? defaultRetriever
         let lazy = LazyRetriever(name, precision: precision, cache: cache)

@@ -64,13 +64,15 @@ public struct AskDocsServer: Sendable {
         let load = self.load
         let loading = Task {
             do {
-                let models = try await BlockingWork.run(load)
+                let models = try await Self.loadWaitingForIndex(load, state: state, logger: logger)
                 let worker = ModelWorker(
                     reader: models.reader, maxBatch: configuration.maxBatch, maxWait: configuration.maxWait,
                     maxQueue: configuration.maxQueue, onBatch: metrics.batch, onQueueDepth: metrics.queue(depth:))
                 state.set(.ready(ServerState.Ready(models: models, worker: worker)))
                 let index = models.database.map { ", index \($0)" } ?? " (no index: /v1/ask answers 503)"
                 logger.notice("ready: reader \(models.readerName)\(index)")
+            } catch is CancellationError {
+                // Shut down while waiting for the index: nothing failed.
             } catch {
                 state.set(.failed(error))
                 logger.error("cannot load the models: \(error.localizedDescription)")
@@ -80,5 +82,30 @@ public struct AskDocsServer: Sendable {
         try await group.run()
         loading.cancel()
         if case .failed(let error) = state.phase { throw error }
+    }
+
+    /// How often a server whose shared index is missing or unreachable tries again.
+    static let indexRetryInterval = Duration.seconds(2)
+
+    /// Loads the models; while the failure is transient (a shared index not published yet, its database not
+    /// reachable), waits and tries again, not ready meanwhile, logging each new reason once. A replica may so start
+    /// before the first publish or during a database failover, as a balancer's pool expects.
+    static func loadWaitingForIndex(
+        _ load: @escaping @Sendable () throws -> ServedModels, state: ServerState, logger: Logger
+    ) async throws -> ServedModels {
+        var reported: String?
+        while true {
+            do {
+                return try await BlockingWork.run(load)
+            } catch let error as AskError where error.isTransient {
+                let reason = error.localizedDescription
+                if reason != reported {
+                    logger.warning("waiting for the index: \(reason); trying again every 2 s")
+                    reported = reason
+                }
+                state.set(.waiting(reason))
+                try await Task.sleep(for: indexRetryInterval)
+            }
+        }
     }
 }

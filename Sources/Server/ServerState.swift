@@ -10,6 +10,8 @@ final class ServerState: @unchecked Sendable {
 
     enum Phase {
         case loading
+        /// Loaded but for the index, which is not there yet or not reachable (a shared index): retried.
+        case waiting(String)
         case ready(Ready)
         case failed(any Error)
     }
@@ -34,6 +36,8 @@ final class ServerState: @unchecked Sendable {
         switch phase {
         case .ready(let ready): return ready
         case .loading: throw .notReady("the models are still loading; retry after the Retry-After seconds")
+        case .waiting(let reason):
+            throw .notReady("waiting for the index (\(reason)); retry after the Retry-After seconds")
         case .failed(let error): throw .notReady("the models failed to load: \(error.localizedDescription)")
         }
     }

@@ -17,8 +17,9 @@ final class ServeProcess: @unchecked Sendable {
 
     static let tinyReader = AskCorpus.reader
 
-    /// Starts `askdocs serve --port 0 arguments` and waits until it is listening and ready.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts `askdocs serve --port 0 arguments` and waits until it is listening and (unless `waitUntilReady` is
+    /// false) ready.
+    init(_ arguments: [String], environment: [String: String] = [:], waitUntilReady: Bool = true) throws {
         process.executableURL = AskDocsProcess.executable
         process.arguments = ["serve", "--port", "0"] + arguments
         var env = ProcessInfo.processInfo.environment
@@ -44,7 +45,7 @@ final class ServeProcess: @unchecked Sendable {
             if port == 0, let range = text.range(of: "listening on http://127.0.0.1:") {
                 port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
             }
-            if port != 0 && text.contains("ready: reader") { return }
+            if port != 0 && (text.contains("ready: reader") || !waitUntilReady) { return }
             if !process.isRunning { throw ServeFailure("askdocs serve exited: \(text)") }
             _ = logReady.wait(timeout: .now() + .milliseconds(100))
         }

@@ -169,6 +169,28 @@ extension SharedIndexCommandTests {
         return object as NSDictionary
     }
 
+    @Test("serve started before the first publish waits for it, not ready meanwhile, then answers")
+    func serveBeforeFirstPublish() async throws {
+        let ask = try AskCorpus()
+        let (primary, replica) = try PostgresTestCluster.freshSchema("wait")
+        let server = try ServeProcess(["--reader", AskCorpus.reader, "--db", replica], waitUntilReady: false)
+        try await server.waitForLog("waiting for the index")
+        let early = try await server.send(.GET, "/readyz")
+        #expect(early.status == 503, "\(early.text)")
+        #expect(early.text.contains("holds no published AskDocs index yet"), "\(early.text)")
+        #expect(server.process.isRunning)
+        let indexed = try AskDocsProcess.run(
+            ["index", ask.corpus.docs, "--db", primary, "--retriever", ask.corpus.model.path],
+            environment: ["XDG_STATE_HOME": ask.corpus.workspace.path("state")])
+        #expect(indexed.status == 0, "\(indexed.standardError)")
+        try await server.waitForLog("ready: reader", within: 60)
+        let question = try #require(ask.questions.first?.1)
+        let reply = try await server.post("/v1/ask", json: ["question": question, "passages": 3])
+        #expect(reply.status == 200, "\(reply.text)")
+        #expect(server.log.components(separatedBy: "waiting for the index").count == 2, "one line per reason")
+        #expect(server.terminate() == 0)
+    }
+
     @Test("serve over the streaming replica answers as ask over the primary, and picks up a new generation")
     func serveFromReplica() async throws {
         let ask = try AskCorpus()
