@@ -6,14 +6,42 @@ extension IndexCheck {
     /// Opens a check of the existing database at `database` and the vector index beside it; for a shared
     /// (PostgreSQL) index, of the writer's working index on this machine.
     public static func open(database given: String) throws(PipelineError) -> IndexCheck {
-        let database = try IndexPipeline.sharedStore(given)?.workingDatabase ?? given
+        let shared = try IndexPipeline.sharedStore(given)
+        let database = shared?.workingDatabase ?? given
         let store = try DocumentStore.openExisting(path: database)
-        return IndexCheck(store: store, location: VectorIndexLocation(databaseURL: URL(fileURLWithPath: database)))
+        return IndexCheck(
+            store: store, location: VectorIndexLocation(databaseURL: URL(fileURLWithPath: database)), shared: shared)
     }
 
-    /// Whether `repair` can fix any of `problems` (the database's own problems it cannot).
+    /// Whether `repair` can fix any of `problems` (the database's own problems it cannot; the shared index's are
+    /// `republish`'s).
     public static func isRepairable(_ problems: [IndexProblem]) -> Bool {
-        problems.contains { $0.kind != .database }
+        problems.contains { $0.kind != .database && $0.kind != .shared }
+    }
+
+    /// Whether `republish` fixes any of `problems`.
+    public static func needsRepublish(_ problems: [IndexProblem]) -> Bool {
+        problems.contains { $0.kind == .shared }
+    }
+
+    /// Publishes the working index to the shared one again with every document rewritten, in one transaction
+    /// (what the shared index's problems need: its rows are derived from the working index). Returns the
+    /// documents written; nil without a shared index.
+    public func republish() throws -> Int? {
+        guard let shared else { return nil }
+        let lock = try IndexLock.acquire(database: store.path)
+        defer { lock.release() }
+        do {
+            let manifest = try PublishedGeneration.vectorManifest(of: store, at: location)
+            let vectors = try manifest.map { try VectorIndex.open(at: location, manifest: $0, expecting: $0.model) }
+            let report = try shared.publish(
+                store: store, vectors: vectors, model: manifest?.model, dimension: vectors?.dimension, force: true)
+            return report?.documentsWritten ?? 0
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError.sharedStoreFailed(reason: error.localizedDescription)
+        }
     }
 
     /// Brings the vector index in line with the database using `retriever`: an unreadable index is started over

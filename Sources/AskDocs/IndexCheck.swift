@@ -1,5 +1,6 @@
 import DocumentStore
 import Foundation
+import PostgresStore
 import Retrieval
 
 /// One disagreement between the database and its vector index.
@@ -14,6 +15,8 @@ public struct IndexProblem: Sendable, Equatable, Encodable, CustomStringConverti
         case manifest
         /// Documents and chunks that do not add up in the database itself.
         case database
+        /// The shared (PostgreSQL) index disagrees with itself or does not publish the working index's generation.
+        case shared
     }
 
     /// What kind of problem.
@@ -38,11 +41,14 @@ public struct IndexCheck: Sendable {
     public var store: DocumentStore
     /// Where the vector index lives.
     public var location: VectorIndexLocation
+    /// The shared index the database is the working index of, if any.
+    public var shared: SharedStore?
 
     /// Creates a check.
-    public init(store: DocumentStore, location: VectorIndexLocation) {
+    public init(store: DocumentStore, location: VectorIndexLocation, shared: SharedStore? = nil) {
         self.store = store
         self.location = location
+        self.shared = shared
     }
 
     /// Whether the index has vectors (or should have them).
@@ -50,8 +56,14 @@ public struct IndexCheck: Sendable {
         try VectorState.of(store, location: location)
     }
 
-    /// Every problem found; empty when the database and the index agree.
+    /// Every problem found; empty when the database and the index agree (and, for a shared index, PostgreSQL's
+    /// side is whole and publishes the working index's generation).
     public func run(expectedModel: EmbeddingModelIdentity? = nil) throws -> [IndexProblem] {
+        try localProblems(expectedModel: expectedModel) + sharedProblems()
+    }
+
+    /// The working (or only) index's problems.
+    func localProblems(expectedModel: EmbeddingModelIdentity?) throws -> [IndexProblem] {
         var problems = try store.integrityProblems().map {
             IndexProblem(kind: .database, chunkIDs: [], message: "database: \($0.description)")
         }
@@ -109,5 +121,27 @@ public struct IndexCheck: Sendable {
                         + "(e.g. chunk \(missing[0]))"))
         }
         return problems
+    }
+
+    /// The shared index's own problems and whether it lags the working index.
+    func sharedProblems() throws -> [IndexProblem] {
+        guard let shared else { return [] }
+        do {
+            let found = try shared.index.consistencyProblems()
+            var problems = found.map { IndexProblem(kind: .shared, chunkIDs: [], message: "\(shared.url): \($0)") }
+            guard try shared.index.hasSchema() else { return problems }
+            let local = try PublishedGeneration.read(from: store)?.number
+            let remote = try shared.index.read { try $0.setting(SharedStore.sourceGenerationSetting) }
+            if let local, remote != String(local) {
+                problems.append(
+                    IndexProblem(
+                        kind: .shared, chunkIDs: [],
+                        message: "\(shared.url) publishes working generation \(remote ?? "none"), the working index "
+                            + "is at \(local) (a run stopped between its own publish and the shared one)"))
+            }
+            return problems
+        } catch let error as PostgresStoreError {
+            throw PipelineError.sharedStoreFailed(reason: error.localizedDescription)
+        }
     }
 }

@@ -48,7 +48,8 @@ public struct SharedStore: Sendable {
     }
 
     /// Publishes the working index's current state (call it inside the writer's batch, right after a local publish,
-    /// or in a read of the working database) unless the database already publishes that generation.
+    /// or in a read of the working database) unless the database already publishes that generation; `force`
+    /// publishes anyway and rewrites every document and the statistics from nothing (a repair).
     @discardableResult
     public func publish(
         store: DocumentStore, vectors: VectorIndex?, model: EmbeddingModelIdentity?, dimension: Int?,
@@ -76,7 +77,7 @@ public struct SharedStore: Sendable {
             store: store, vectors: vectors, settings: settings, model: vectors == nil ? nil : model,
             dimension: vectors == nil ? nil : dimension)
         var announced = false
-        return try publisher.publish(source) { _, _ in
+        return try publisher.publish(source, rewrite: force) { _, _ in
             // Once, after the first batch is written inside the transaction (the fault tests stop or kill there).
             if !announced { onPhase?(.sharing) }
             announced = true

@@ -18,7 +18,11 @@ extension AskDocsCommand {
                 BM25-only index converts it to a dense one: it records MODEL and embeds every chunk. --json prints \
                 {"problems": [{"kind", "chunk_ids", "message"}], "remaining": [...], "vectors": "dense" or "none"}, \
                 plus "repaired": {"vectors_added", "vectors_reused", "vectors_removed", "vectors", "embed_seconds"} \
-                when --repair repaired or converted something.
+                when --repair repaired or converted something. With --db postgres://…, it checks the writer's \
+                working index on this machine and PostgreSQL's side too: documents against their chunks, one vector \
+                per chunk, the BM25 statistics against the postings, and that it publishes the working index's \
+                generation; --repair then writes the working index to it again in one transaction ("republished": \
+                the documents written).
                 """
         )
 
@@ -68,17 +72,28 @@ extension AskDocsCommand {
                     remaining = try check.run(expectedModel: expected)
                 }
             }
+            var republished: Int?
+            if repair && IndexCheck.needsRepublish(remaining) {
+                try CommandFailure.reportingBusy {
+                    republished = try check.republish()
+                    let expected = try retriever.retriever.map { try RetrieverModel.load($0).embedder.identity }
+                    remaining = try check.run(expectedModel: expected)
+                }
+            }
             let state = try CommandFailure.reporting { try check.vectorState() }
             if output.json {
                 struct Output: Encodable {
                     var problems: [IndexProblem]
                     var repaired: VectorSyncReport?
+                    var republished: Int?
                     var remaining: [IndexProblem]
                     var vectors: VectorState
                 }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                let output = Output(problems: found, repaired: repairReport, remaining: remaining, vectors: state)
+                let output = Output(
+                    problems: found, repaired: repairReport, republished: republished, remaining: remaining,
+                    vectors: state)
                 print(String(decoding: try encoder.encode(output), as: UTF8.self))
             } else {
                 let counts = try store.counts()
@@ -100,9 +115,16 @@ extension AskDocsCommand {
                         print(
                             "repaired: \(repairReport.vectorsAdded) chunks embedded, \(repairReport.vectorsRemoved) "
                                 + "stale vectors removed")
+                    }
+                    if let republished {
+                        print("republished: \(republished) documents written again to \(db) in one transaction")
+                    }
+                    if repairReport != nil || republished != nil {
                         for problem in remaining { print("still wrong: \(problem.message)") }
                     } else if repairable {
                         print("run `askdocs check --repair` (or `askdocs index` on the same paths) to fix")
+                    } else if IndexCheck.needsRepublish(found) {
+                        print("run `askdocs check --repair` to write the working index to the shared one again")
                     }
                 }
             }

@@ -44,10 +44,12 @@ public struct PostgresPublisher {
     }
 
     /// Publishes `source` as the next generation; `progress` hears (documents written, documents to write).
+    /// `rewrite` deletes every document and resets the statistics first, so that the generation is written from
+    /// nothing (a repair of rows or statistics damaged by hand); otherwise only what changed is written.
     @discardableResult
-    public func publish(_ source: any GenerationSource, progress: (Int, Int) -> Void = { _, _ in }) throws
-        -> PostgresPublishReport
-    {
+    public func publish(
+        _ source: any GenerationSource, rewrite: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> PostgresPublishReport {
         let local = try source.documentFingerprints()
         return try index.pool.withSession { session in
             try session.transaction {
@@ -60,8 +62,15 @@ public struct PostgresPublisher {
                 var report = PostgresPublishReport(generation: published + 1)
 
                 let vectorsChanged =
-                    settings[Self.vectorModelSetting] != source.vectorModel
+                    rewrite || settings[Self.vectorModelSetting] != source.vectorModel
                     || settings[Self.dimensionSetting] != source.dimension.map(String.init)
+                if rewrite {
+                    try session.execute(
+                        """
+                        DELETE FROM askdocs_documents; DELETE FROM askdocs_terms;
+                        UPDATE askdocs_corpus SET rows = 0, tokens = 0
+                        """)
+                }
                 var stored: [Int64: String] = [:]
                 for row in try session.query("SELECT id, fingerprint FROM askdocs_documents") {
                     stored[try row.value(0, Int64.self)] = try row.value(1, String.self)

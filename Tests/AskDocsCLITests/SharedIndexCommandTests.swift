@@ -2,6 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import PostgresStore
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -125,6 +127,51 @@ struct SharedIndexCommandTests {
             #expect(next.status == 0, "\(phase): \(next.standardError)")
             #expect(try shared.agrees(on: shared.primary), "\(phase)")
         }
+    }
+
+    @Test(
+        "check verifies PostgreSQL's side (statistics, one vector per chunk, the generation published); --repair rewrites it"
+    )
+    func checkShared() throws {
+        let shared = try Shared(files: 4)
+        #expect(try shared.index().status == 0)
+        func check(_ extra: [String] = []) throws -> (status: Int32, json: [String: Any]) {
+            let result = try shared.run(["check", "--json"] + extra)
+            let json = try? JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+            return (result.status, json ?? ["stderr": result.standardError])
+        }
+        func messages(_ json: [String: Any], _ key: String = "problems") -> [String] {
+            (json[key] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "shared" }
+                .compactMap { $0["message"] as? String }
+        }
+        let clean = try check()
+        #expect(clean.status == 0 && messages(clean.json).isEmpty, "\(clean.json)")
+        // Damage as a hand-made change or a bug would: a document frequency off by one, a vector gone.
+        try PostgresIndex(shared.primary).pool.withSession { session in
+            try session.execute(
+                """
+                UPDATE askdocs_terms SET df = df + 1 WHERE term = (SELECT min(term) FROM askdocs_terms);
+                DELETE FROM askdocs_embeddings WHERE chunk_id = (SELECT min(chunk_id) FROM askdocs_embeddings)
+                """)
+        }
+        let damaged = try check()
+        #expect(damaged.status == 1)
+        let found = messages(damaged.json)
+        #expect(found.contains { $0.contains("1 terms whose document frequency disagrees") }, "\(found)")
+        #expect(found.contains { $0.contains("1 chunks without a vector") }, "\(found)")
+        let repaired = try check(["--repair"])
+        #expect(repaired.status == 0, "\(repaired.json)")
+        #expect(repaired.json["republished"] as? Int == 4 && messages(repaired.json, "remaining").isEmpty)
+        #expect(try shared.agrees(on: shared.primary))
+        // A writer killed between its own publish and the shared one leaves PostgreSQL a generation behind.
+        try shared.corpus.change()
+        #expect(try shared.run(["reindex"], extra: ["ASKDOCS_FAULT_INJECTION": "published:1"]).status != 0)
+        let behind = try check()
+        #expect(behind.status == 1)
+        #expect(messages(behind.json).contains { $0.contains("publishes working generation") }, "\(behind.json)")
+        #expect(try check(["--repair"]).status == 0)
+        #expect(try check().status == 0)
+        #expect(try shared.agrees(on: shared.primary))
     }
 
     @Test("eval retrieval on PostgreSQL: BM25 metrics equal SQLite's, dense (HNSW) and hybrid within 0.005 of exact")
