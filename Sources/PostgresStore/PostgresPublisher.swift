@@ -120,6 +120,13 @@ public struct PostgresPublisher {
                         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
                         """, [PostgresData(string: key), PostgresData(string: value)])
                 }
+                if report.documentsWritten + report.documentsRemoved > 0 {
+                    // Fresh planner statistics committed with the generation (replicas get them too): after a
+                    // first publish the planner would otherwise take the tables for empty until autovacuum runs.
+                    let embeddings = source.vectorModel != nil && source.dimension != nil ? ", askdocs_embeddings" : ""
+                    try session.execute(
+                        "ANALYZE askdocs_documents, askdocs_chunks, askdocs_postings, askdocs_terms\(embeddings)")
+                }
                 return report
             }
         }
