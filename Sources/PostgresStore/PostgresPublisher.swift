@@ -125,7 +125,8 @@ public struct PostgresPublisher {
                     // first publish the planner would otherwise take the tables for empty until autovacuum runs.
                     let embeddings = source.vectorModel != nil && source.dimension != nil ? ", askdocs_embeddings" : ""
                     try session.execute(
-                        "ANALYZE askdocs_documents, askdocs_chunks, askdocs_postings, askdocs_terms\(embeddings)")
+                        "ANALYZE askdocs_documents, askdocs_chunks, askdocs_postings, askdocs_terms, askdocs_corpus\(embeddings)"
+                    )
                 }
                 return report
             }

@@ -18,7 +18,10 @@ extension PostgresSnapshot {
         let rows = try session.query(
             """
             WITH stats AS (
+                -- LIMIT 1: the table has one row; without statistics the planner takes it for ~1,800 and picks a
+                -- plan that reads every posting (350 ms instead of 16 ms on 4,216 chunks).
                 SELECT rows::float8 AS n, tokens::float8 / greatest(rows, 1)::float8 AS avgdl FROM askdocs_corpus
+                LIMIT 1
             ), q AS (
                 SELECT t.term, greatest(ln((s.n - t.df::float8 + 0.5::float8) / (t.df::float8 + 0.5::float8)),
                                         1e-6::float8) AS idf
