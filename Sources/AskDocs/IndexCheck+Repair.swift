@@ -24,11 +24,11 @@ extension IndexCheck {
         problems.contains { $0.kind == .shared }
     }
 
-    /// Publishes the working index to the shared one again with every document rewritten, in one transaction
-    /// (what the shared index's problems need: its rows are derived from the working index). Returns the
-    /// documents written; nil without a shared index.
-    public func republish() throws -> Int? {
-        guard let shared else { return nil }
+    /// When `problems` include the shared index's, publishes the working index to it again with every document
+    /// rewritten, in one transaction (its rows are derived from the working index). Returns the documents
+    /// written; nil when nothing needed it.
+    public func republish(for problems: [IndexProblem]) throws -> Int? {
+        guard let shared, Self.needsRepublish(problems) else { return nil }
         let lock = try IndexLock.acquire(database: store.path)
         defer { lock.release() }
         do {

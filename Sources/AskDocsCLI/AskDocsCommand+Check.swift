@@ -40,12 +40,12 @@ extension AskDocsCommand {
         func run() async throws {
             let configuration = try config.resolve(ConfigurationOverrides(databasePath: database.db))
             let db = configuration.databasePath
-            let (check, found) = try CommandFailure.reporting {
+            let (check, expected, found) = try CommandFailure.reporting {
                 let check = try IndexCheck.open(database: db)
                 let expected = try retriever.retriever.map { name throws in
                     try RetrieverModel.load(name).embedder.identity
                 }
-                return (check, try check.run(expectedModel: expected))
+                return (check, expected, try check.run(expectedModel: expected))
             }
             let store = check.store
             var remaining = found
@@ -73,11 +73,10 @@ extension AskDocsCommand {
                 }
             }
             var republished: Int?
-            if repair && IndexCheck.needsRepublish(remaining) {
+            if repair {
                 try CommandFailure.reportingBusy {
-                    republished = try check.republish()
-                    let expected = try retriever.retriever.map { try RetrieverModel.load($0).embedder.identity }
-                    remaining = try check.run(expectedModel: expected)
+                    republished = try check.republish(for: remaining)
+                    if republished != nil { remaining = try check.run(expectedModel: expected) }
                 }
             }
             let state = try CommandFailure.reporting { try check.vectorState() }

@@ -186,22 +186,22 @@ final class PostgresSession: @unchecked Sendable {
 
     private func failure(_ error: any Error) -> PostgresStoreError {
         if let error = error as? PostgresStoreError { return error }
+        // The server's error fields, from either of postgres-nio's error types.
+        let fields: (severity: String?, sqlState: String?, message: String?)?
         if case .server(let message)? = error as? PostgresError {
-            if Self.endsSession(severity: message.fields[.severity]) {
-                isBroken = true
-                return .connectionLost(url: url.description, reason: message.fields[.message] ?? "\(error)")
-            }
-            return .statementFailed(
-                url: url.description, sqlState: message.fields[.sqlState],
-                message: message.fields[.message] ?? "\(error)")
+            fields = (message.fields[.severity], message.fields[.sqlState], message.fields[.message])
+        } else if let info = (error as? PSQLError)?.serverInfo {
+            fields = (info[.severity], info[.sqlState], info[.message])
+        } else {
+            fields = nil
         }
-        if let error = error as? PSQLError, let info = error.serverInfo {
-            if Self.endsSession(severity: info[.severity]) {
-                isBroken = true
-                return .connectionLost(url: url.description, reason: info[.message] ?? "\(error)")
+        if let fields {
+            let message = fields.message ?? "\(error)"
+            guard Self.endsSession(severity: fields.severity) else {
+                return .statementFailed(url: url.description, sqlState: fields.sqlState, message: message)
             }
-            return .statementFailed(
-                url: url.description, sqlState: info[.sqlState], message: info[.message] ?? "\(error)")
+            isBroken = true
+            return .connectionLost(url: url.description, reason: message)
         }
         // Not the server's answer to a statement (a closed socket, a protocol error): the connection is done.
         isBroken = true

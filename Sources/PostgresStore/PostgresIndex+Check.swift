@@ -31,10 +31,9 @@ extension PostgresIndex {
                 SELECT count(*) FROM askdocs_documents d
                 WHERE d.chunk_count <> (SELECT count(*) FROM askdocs_chunks c WHERE c.document_id = d.id)
                 """), "documents whose chunk count disagrees with their chunks")
-        let published = try session.query(
-            "SELECT value FROM askdocs_settings WHERE key = $1",
-            [PostgresData(string: PostgresPublisher.generationSetting)]
-        ).first.map { try $0.value(0, String.self) }.flatMap { Int64($0) }
+        // The snapshot's own reads: the generation and whether vectors exist are read as searches read them.
+        let snapshot = PostgresSnapshot(session: session, efSearch: 0)
+        let published = try snapshot.generation()
         if let published {
             report(
                 try count(
@@ -43,10 +42,7 @@ extension PostgresIndex {
         } else {
             problems.append("no published generation recorded")
         }
-        let hasEmbeddings =
-            try session.query("SELECT to_regclass('askdocs_embeddings') IS NOT NULL").first?.value(0, Bool.self)
-            ?? false
-        if hasEmbeddings {
+        if try snapshot.hasVectors() {
             report(
                 try count(
                     session,

@@ -100,7 +100,7 @@ public struct AskDocsServer: Sendable {
             } catch let error as AskError where error.isTransient {
                 let reason = error.localizedDescription
                 if reason != reported {
-                    logger.warning("waiting for the index: \(reason); trying again every 2 s")
+                    logger.warning("waiting for the index: \(reason); trying again every \(indexRetryInterval)")
                     reported = reason
                 }
                 state.set(.waiting(reason))

@@ -17,15 +17,8 @@ final class DedicatedPostgres {
         folder = "/tmp/askdocs-pg-scale-\(getpid())"
         // Apart from PostgresTestCluster's ports (20000-39999) and scripts/postgres's default (54320).
         port = 41_000 + Int(getpid() % 6_000) * 2
-        var values: [String: String] = [:]
-        for line in try Self.start(folder, port).split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { values[parts[0]] = parts[1] }
-        }
-        guard let primary = values["ASKDOCS_PG_PRIMARY"], let replica = values["ASKDOCS_PG_REPLICA"] else {
-            throw ServeFailure("scripts/postgres start printed no URLs")
-        }
-        (self.primary, self.replica) = (primary, replica)
+        let urls = try PostgresTestCluster.start(in: folder, port: port)
+        (primary, replica) = (urls.primary, urls.replica)
     }
 
     deinit {
@@ -33,15 +26,11 @@ final class DedicatedPostgres {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    private static func start(_ folder: String, _ port: Int) throws -> String {
-        try PostgresTestCluster.script(["start", folder, "--port", String(port)])
-    }
-
     /// `kill -9` of the primary's postmaster: a crashed database machine.
     func killPrimary() throws { try PostgresTestCluster.script(["kill", folder, "primary"]) }
 
     /// Starts (recovers) whatever is not running.
-    func restart() throws { _ = try Self.start(folder, port) }
+    func restart() throws { _ = try PostgresTestCluster.start(in: folder, port: port) }
 }
 
 /// haproxy running `scripts/deploy/haproxy.cfg` in front of two serve replicas, on a free port.

@@ -28,6 +28,11 @@ struct ScaleOutTests {
         Int(try PostgresIndex(url).read { try $0.generation() } ?? -1)
     }
 
+    /// The generation an answer names, nil for one that names none.
+    static func generation(of outcome: QuestionLoad.Outcome) -> Int? {
+        (try? JSONSerialization.jsonObject(with: outcome.body) as? [String: Any])?["generation"] as? Int
+    }
+
     /// Successful answers `/v1/ask` replied to `/metrics` of one replica.
     static func answered(_ server: ServeProcess) throws -> Int {
         let text = try server.blockingSend("GET", "/metrics").text
@@ -162,25 +167,19 @@ struct ScaleOutTests {
         let until = Date().addingTimeInterval(60)
         while !seenFinal && Date() < until {
             usleep(100_000)
-            seenFinal = load.outcomes(from: resumedAt).contains {
-                (try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any])?["generation"] as? Int == final
-            }
+            seenFinal = load.outcomes(from: resumedAt).contains { Self.generation(of: $0) == final }
         }
         let outcomes = load.stop()
         balancer.stop()
 
         #expect(seenFinal, "the replicas never answered from generation \(final)")
         #expect(!servedAlone.isEmpty && servedWithoutPrimary.count >= 10)
-        let stale = servedWithoutPrimary.compactMap {
-            (try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any])?["generation"] as? Int
-        }
+        let stale = servedWithoutPrimary.compactMap(Self.generation(of:))
         #expect(stale.allSatisfy { $0 == lastPublished }, "without the primary: \(Set(stale)) vs \(lastPublished)")
         let failures = outcomes.compactMap { Self.mismatch($0, generations: generations) }
         #expect(failures.isEmpty, "\(failures.count) of \(outcomes.count): \(failures.prefix(5))")
         let seen = Set(
-            outcomes.compactMap {
-                (try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any])?["generation"] as? Int
-            })
+            outcomes.compactMap(Self.generation(of:)))
         #expect(seen.count >= 4, "answers came from generations \(seen.sorted()) of \(generations.keys.sorted())")
         #expect(replicas[1].terminate() == 0)
     }

@@ -98,6 +98,19 @@ public enum PostgresTestCluster {
         let folder = "/tmp/askdocs-pg-\(getpid())"
         // A port of its own per process: two test runs at once must not meet.
         let port = 20_000 + Int(getpid() % 20_000) * 2 % 20_000
+        let urls = try start(in: folder, port: port)
+        stopFolder = folder
+        atexit {
+            if let folder = PostgresTestCluster.stopFolder {
+                _ = try? PostgresTestCluster.script(["stop", folder])
+                try? FileManager.default.removeItem(atPath: folder)
+            }
+        }
+        return urls
+    }
+
+    /// Starts (or recovers) a primary and replica in `folder` on `port` and `port + 1`; their URLs.
+    public static func start(in folder: String, port: Int) throws(Unavailable) -> URLs {
         let output = try script(["start", folder, "--port", String(port)])
         var values: [String: String] = [:]
         for line in output.split(separator: "\n") {
@@ -106,13 +119,6 @@ public enum PostgresTestCluster {
         }
         guard let primary = values["ASKDOCS_PG_PRIMARY"], let replica = values["ASKDOCS_PG_REPLICA"] else {
             throw Unavailable(description: "scripts/postgres start printed no URLs: \(output)")
-        }
-        stopFolder = folder
-        atexit {
-            if let folder = PostgresTestCluster.stopFolder {
-                _ = try? PostgresTestCluster.script(["stop", folder])
-                try? FileManager.default.removeItem(atPath: folder)
-            }
         }
         return URLs(primary: primary, replica: replica, folder: folder)
     }
