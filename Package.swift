@@ -197,7 +197,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "HubTests", dependencies: ["Hub"],
+            name: "HubTests", dependencies: ["Hub", "TestSupport"],
             // The local Hub stand-in (Python) and its helpers, run by path (#filePath).
             exclude: ["Support"],
             swiftSettings: swiftSettings

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import AskDocsCLI
@@ -28,53 +29,18 @@ struct AskDocsProcess {
         try runTool(executable.path, arguments: arguments, input: input, directory: directory, environment: environment)
     }
 
-    /// Everything a descriptor gives until end of file, retrying reads a signal interrupted (Foundation's
-    /// `readDataToEndOfFile` traps on EINTR).
-    static func readToEnd(_ descriptor: Int32) -> Data {
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count > 0 {
-                data.append(contentsOf: buffer[0..<count])
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else {
-                return data
-            }
-        }
-    }
-
     /// Runs another program (a script, Python) the same way.
     static func runTool(
         _ path: String, arguments: [String], input: Data? = nil, directory: URL? = nil,
         environment: [String: String] = [:]
     ) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        let out = Pipe()
-        let err = Pipe()
-        let inPipe = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = inPipe
-        try process.run()
-        // A program may exit without reading its input (an error on the first line): a broken pipe is no failure
-        // of the test, and Foundation's non-throwing write would trap on it.
-        if let input { try? inPipe.fileHandleForWriting.write(contentsOf: input) }
-        try? inPipe.fileHandleForWriting.close()
-        let outData = Self.readToEnd(out.fileHandleForReading.fileDescriptor)
-        let errData = Self.readToEnd(err.fileHandleForReading.fileDescriptor)
-        process.waitUntilExit()
+        let result = try ChildProcess.run(
+            path, arguments, environment: ChildProcess.environment(adding: environment), directory: directory?.path,
+            input: input)
         return Result(
-            status: process.terminationStatus,
-            standardOutput: String(decoding: outData, as: UTF8.self),
-            standardError: String(decoding: errData, as: UTF8.self))
+            status: result.status,
+            standardOutput: String(decoding: result.standardOutput, as: UTF8.self),
+            standardError: String(decoding: result.standardError, as: UTF8.self))
     }
 }
 

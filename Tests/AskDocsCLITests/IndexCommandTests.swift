@@ -1,5 +1,6 @@
 import DocumentStore
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -120,19 +121,10 @@ struct IndexCommandTests {
 
     /// Runs a command line and waits; stdout and stderr as text.
     static func run(_ command: [String]) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let error = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let result = try ChildProcess.run(command[0], Array(command.dropFirst()))
         return (
-            process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self)
+            result.status, String(decoding: result.standardOutput, as: UTF8.self),
+            String(decoding: result.standardError, as: UTF8.self)
         )
     }
 
@@ -203,20 +195,15 @@ struct IndexCommandTests {
         var killedWhileRunning = 0
         var partialIndexes = 0
         for fraction in [0.05, 0.1, 0.15, 0.2, 0.25] {
-            let process = Process()
-            process.executableURL = AskDocsProcess.executable
             // Small checkpoints, so that kills land between published ones and leave partial indexes to check.
-            process.arguments = [
-                "index", "--no-embed", workspace.path("corpus"), "--db", db, "--json", "--checkpoint-chunks", "40",
-            ]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try ChildProcess(
+                AskDocsProcess.executable.path,
+                ["index", "--no-embed", workspace.path("corpus"), "--db", db, "--json", "--checkpoint-chunks", "40"])
             usleep(useconds_t(fullSeconds * fraction * 1_000_000))
             if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
+                process.signal(SIGKILL)
             }
-            process.waitUntilExit()
+            try process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal { killedWhileRunning += 1 }
             guard FileManager.default.fileExists(atPath: db) else { continue }
             let store = try DocumentStore(path: db)

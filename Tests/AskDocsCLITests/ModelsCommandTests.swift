@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `askdocs models pull|list|verify|rm` end to end: the built executable over real pipes, against the local Hub
@@ -9,46 +10,26 @@ struct ModelsCommandTests {
 
     /// Runs `askdocs` with `environment` added to (HF_ variables replaced in) this process's environment.
     static func run(_ arguments: [String], environment: [String: String]) throws -> AskDocsProcess.Result {
-        let process = Process()
-        process.executableURL = AskDocsProcess.executable
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HF_") }
-        env.merge(environment) { $1 }
-        process.environment = env
-        let (out, err) = (Pipe(), Pipe())
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let result = try ChildProcess.run(
+            AskDocsProcess.executable.path, arguments,
+            environment: ChildProcess.environment(adding: environment) { $0.hasPrefix("HF_") })
         return AskDocsProcess.Result(
-            status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-            standardError: String(decoding: errData, as: UTF8.self))
+            status: result.status, standardOutput: String(decoding: result.standardOutput, as: UTF8.self),
+            standardError: String(decoding: result.standardError, as: UTF8.self))
     }
 
     /// Starts the stand-in serving `tests/tiny-qa`; returns it and its endpoint.
-    static func startStandIn() throws -> (Process, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", tests.appendingPathComponent("HubTests/Support/hub_standin.py").path,
-            "--repo", "tests/tiny-qa=" + tests.appendingPathComponent("TransformerTests/Fixtures/tiny-xlmr-qa").path,
-        ]
-        let out = Pipe()
-        process.standardOutput = out
-        // The stand-in exits when its stdin closes: when this test process ends, whatever happens.
-        process.standardInput = Pipe()
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let port = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    static func startStandIn() throws -> (ChildProcess, String) {
+        // The stand-in exits when its stdin closes: when the returned process is released or this test process
+        // ends, whatever happens.
+        let process = try ChildProcess(
+            "/usr/bin/env",
+            [
+                "python3", tests.appendingPathComponent("HubTests/Support/hub_standin.py").path,
+                "--repo",
+                "tests/tiny-qa=" + tests.appendingPathComponent("TransformerTests/Fixtures/tiny-xlmr-qa").path,
+            ], input: .pipe, output: .pipe)
+        let port = process.readLine()?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         return (process, "http://127.0.0.1:\(port)")
     }
 

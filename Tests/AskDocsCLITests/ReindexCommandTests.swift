@@ -3,6 +3,7 @@ import DocumentStore
 import Foundation
 import IndexTestSupport
 import Retrieval
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -144,18 +145,14 @@ struct ReindexCommandTests {
         var killed = 0
         for (environment, delay) in kills {
             try corpus.change(added: 4)
-            let process = Process()
-            process.executableURL = AskDocsProcess.executable
-            process.arguments = ["reindex", "--db", corpus.db, "--checkpoint-chunks", "2"]
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try ChildProcess(
+                AskDocsProcess.executable.path, ["reindex", "--db", corpus.db, "--checkpoint-chunks", "2"],
+                environment: ChildProcess.environment(adding: environment))
             if let delay {
                 usleep(useconds_t(delay * 1_000_000))
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                if process.isRunning { process.signal(SIGKILL) }
             }
-            process.waitUntilExit()
+            try process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal { killed += 1 }
             let check = try corpus.run(["check"])
             #expect(check.status == 0, "after a kill (\(environment), \(delay ?? 0)): \(check.standardOutput)")
@@ -278,15 +275,11 @@ struct ReindexCommandTests {
         let errors = corpus.workspace.path("errors.txt")
         _ = FileManager.default.createFile(atPath: output, contents: nil)
         _ = FileManager.default.createFile(atPath: errors, contents: nil)
-        let reader = Process()
-        reader.executableURL = AskDocsProcess.executable
-        reader.arguments = ["ask", "--db", corpus.db, "--reader", AskCorpus.reader, "--json", "--passages", "3"]
-        let input = Pipe()
-        reader.standardInput = input
-        reader.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        reader.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
-        try reader.run()
-        let asking = AskingLoop(input: input.fileHandleForWriting)
+        let reader = try ChildProcess(
+            AskDocsProcess.executable.path,
+            ["ask", "--db", corpus.db, "--reader", AskCorpus.reader, "--json", "--passages", "3"],
+            input: .pipe, output: .file(output), error: .file(errors))
+        let asking = AskingLoop(input: try #require(reader.standardInput))
         let thread = Thread { asking.run() }
         thread.start()
         for _ in 0..<4 {
@@ -297,7 +290,7 @@ struct ReindexCommandTests {
         // On an idle machine four reindexes take a few hundred milliseconds: ask a few more after the last one.
         while asking.asked <= 30 { usleep(10_000) }
         asking.stop()
-        reader.waitUntilExit()
+        try reader.waitUntilExit()
         #expect(reader.terminationStatus == 0)
         let stderr = try String(contentsOfFile: errors, encoding: .utf8)
         #expect(!stderr.contains("Error"), "\(stderr)")

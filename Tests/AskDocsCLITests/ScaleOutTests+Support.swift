@@ -37,7 +37,7 @@ final class DedicatedPostgres {
 final class Balancer {
     let port: Int
     let log: String
-    private var pid: pid_t = 0
+    private let process: ChildProcess
 
     init(replicas: (Int, Int), log: String) throws {
         guard
@@ -52,21 +52,9 @@ final class Balancer {
         environment["ASKDOCS_LB_BIND"] = "127.0.0.1:\(port)"
         environment["ASKDOCS_REPLICA_A"] = "127.0.0.1:\(replicas.0)"
         environment["ASKDOCS_REPLICA_B"] = "127.0.0.1:\(replicas.1)"
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        let argv = [haproxy, "-db", "-f", config]
-        var cArguments = argv.map { strdup($0) } + [nil]
-        var cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in cArguments { free(pointer) }
-            for pointer in cEnvironment { free(pointer) }
-        }
-        let spawned = posix_spawn(&pid, haproxy, &actions, nil, &cArguments, &cEnvironment)
-        guard spawned == 0 else { throw ServeFailure("cannot start haproxy: \(String(cString: strerror(spawned)))") }
+        process = try ChildProcess(
+            haproxy, ["-db", "-f", config], environment: environment, output: .file(log),
+            error: .file(log, append: true))
         // Ready once a question could reach a replica: /readyz through the balancer answers 200.
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
@@ -85,11 +73,9 @@ final class Balancer {
     deinit { stop() }
 
     func stop() {
-        guard pid > 0 else { return }
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        pid = 0
+        guard process.isRunning else { return }
+        process.terminate()
+        if !process.wait(timeout: 30) { process.signal(SIGKILL) }
     }
 
     /// A TCP port nothing listens on now (the kernel's pick for port 0).

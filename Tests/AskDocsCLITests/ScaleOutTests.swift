@@ -126,28 +126,24 @@ struct ScaleOutTests {
         // replica keeps serving the generation published before.
         let lastPublished = try Self.published(cluster.primary)
         try corpus.change(added: 2)
-        let writer = Process()
-        writer.executableURL = AskDocsProcess.executable
-        writer.arguments = ["reindex", "--db", cluster.primary]
-        writer.environment = ProcessInfo.processInfo.environment.merging(state) { $1 }
-            .merging(["ASKDOCS_FAULT_INJECTION": "sharing:1:stop"]) { $1 }
         let writerErrors = corpus.workspace.path("writer.err")
-        FileManager.default.createFile(atPath: writerErrors, contents: nil)
-        writer.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: writerErrors))
-        writer.standardOutput = FileHandle.nullDevice
-        try writer.run()
+        let writer = try ChildProcess(
+            AskDocsProcess.executable.path, ["reindex", "--db", cluster.primary],
+            environment: ChildProcess.environment(
+                adding: state.merging(["ASKDOCS_FAULT_INJECTION": "sharing:1:stop"]) { $1 }),
+            error: .file(writerErrors))
         let deadline = Date().addingTimeInterval(60)
         while !Self.isStopped(writer.processIdentifier) && writer.isRunning && Date() < deadline { usleep(10_000) }
         #expect(Self.isStopped(writer.processIdentifier), "the writer never reached its PostgreSQL publish")
         try cluster.killPrimary()
-        kill(writer.processIdentifier, SIGCONT)
+        writer.signal(SIGCONT)
         let exitBy = Date().addingTimeInterval(60)
         while writer.isRunning && Date() < exitBy { usleep(10_000) }
         if writer.isRunning {
             Issue.record("the writer still waits a minute after its server died")
-            kill(writer.processIdentifier, SIGKILL)
+            writer.signal(SIGKILL)
         }
-        writer.waitUntilExit()
+        try writer.waitUntilExit()
         let message = try String(contentsOfFile: writerErrors, encoding: .utf8)
         #expect(writer.terminationStatus == 1, "\(message)")
         let errorLines = message.split(separator: "\n").filter { $0.hasPrefix("Error:") }

@@ -309,7 +309,7 @@ struct ServeCommandTests {
         }
         #expect(refused.status == 503 && refused.error == "the server is shutting down", "\(refused.text)")
         #expect(inFlight.status == 200, "\(inFlight.text)")
-        server.process.waitUntilExit()
+        try server.process.waitUntilExit()
         #expect(server.process.terminationStatus == 0, "\(server.log)")
         #expect(server.log.contains("shutting down: 1 requests in flight"), "\(server.log)")
     }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -9,7 +10,8 @@ import NIOHTTP1
 
 /// A running `askdocs serve --port 0`, its port read from its log, and a small HTTP client for it.
 final class ServeProcess: @unchecked Sendable {
-    let process = Process()
+    // @unchecked: `logData` is only touched while `lock` is held; the rest is set once in init.
+    let process: ChildProcess
     private(set) var port = 0
     private let lock = NSLock()
     private var logData = Data()
@@ -20,25 +22,24 @@ final class ServeProcess: @unchecked Sendable {
     /// Starts `askdocs serve --port 0 arguments` and waits until it is listening and (unless `waitUntilReady` is
     /// false) ready.
     init(_ arguments: [String], environment: [String: String] = [:], waitUntilReady: Bool = true) throws {
-        process.executableURL = AskDocsProcess.executable
-        process.arguments = ["serve", "--port", "0"] + arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "ASKDOCS_TOKEN")
         env.merge(environment) { $1 }
-        process.environment = env
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.lock()
-            self.logData.append(data)
-            self.lock.unlock()
-            self.logReady.signal()
+        process = try ChildProcess(
+            AskDocsProcess.executable.path, ["serve", "--port", "0"] + arguments, environment: env, error: .pipe)
+        if let errors = process.standardError {
+            // The log, read on a thread of its own until the server exits (end of file).
+            Thread { [weak self] in
+                var buffer = [UInt8](repeating: 0, count: 16_384)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(errors, $0.baseAddress, $0.count) }
+                    if count < 0 && errno == EINTR { continue }
+                    guard count > 0, let self else { return }
+                    self.lock.withLock { self.logData.append(contentsOf: buffer[0..<count]) }
+                    self.logReady.signal()
+                }
+            }.start()
         }
-        try process.run()
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let text = log
@@ -49,13 +50,14 @@ final class ServeProcess: @unchecked Sendable {
             if !process.isRunning { throw ServeFailure("askdocs serve exited: \(text)") }
             _ = logReady.wait(timeout: .now() + .milliseconds(100))
         }
+        process.signal(SIGKILL)
         throw ServeFailure("askdocs serve did not start within 60 s: \(log)")
     }
 
     deinit {
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.signal(SIGKILL)
+            process.wait(timeout: 10)
         }
     }
 
@@ -68,10 +70,13 @@ final class ServeProcess: @unchecked Sendable {
 
     var base: String { "http://127.0.0.1:\(port)" }
 
-    /// SIGTERM, then the exit status.
+    /// SIGTERM, then the exit status (-1, and the server killed, when it has not exited a minute later).
     func terminate() -> Int32 {
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        process.signal(SIGTERM)
+        guard process.wait(timeout: 60) else {
+            process.signal(SIGKILL)
+            return -1
+        }
         return process.terminationStatus
     }
 

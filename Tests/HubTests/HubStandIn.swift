@@ -1,32 +1,22 @@
 import Foundation
+import TestSupport
 
 /// The local Hub stand-in (`hub_standin.py`) on 127.0.0.1, on a port the system picks; stopped on `deinit`.
 final class HubStandIn: @unchecked Sendable {
-    // @unchecked: `process` is only started in init and terminated in stop().
-    private let process = Process()
-    /// Held open while the stand-in should run: it exits when this closes, even if the test process dies.
-    private let input = Pipe()
+    // @unchecked: `process` is set once in init; ChildProcess is safe to share.
+    /// Its standard input is held open while the stand-in should run: it exits when that closes, even if the test
+    /// process dies.
+    private let process: ChildProcess
     let port: Int
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
     /// Serves `repos` (id → folder) with these extra stand-in options (`--drop-after`, `--corrupt`, `--token`...).
     init(repos: [String: URL], options: [String] = []) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
+        process = try ChildProcess(
+            "/usr/bin/env",
             ["python3", Self.script.path] + repos.sorted { $0.key < $1.key }.flatMap { ["--repo", "\($0)=\($1.path)"] }
-            + options
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            line.append(chunk)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                + options, input: .pipe, output: .pipe)
+        guard let line = process.readLine(), let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines))
         else {
             process.terminate()
             throw StandInError(message: "the Hub stand-in did not start")
@@ -37,10 +27,8 @@ final class HubStandIn: @unchecked Sendable {
     deinit { stop() }
 
     func stop() {
-        // No waitUntilExit(): on Linux it spins the calling thread's run loop and can hang inside a test task;
-        // Foundation reaps the child itself.
-        try? input.fileHandleForWriting.close()
-        if process.isRunning { process.terminate() }
+        try? process.standardInput?.close()
+        process.terminate()
     }
 
     struct StandInError: Error { var message: String }
@@ -97,39 +85,23 @@ enum HuggingFaceHubPython {
     /// Runs `code` with the venv's python and `environment`; returns stdout, or throws with stderr.
     static func run(_ code: String, environment: [String: String]) throws -> String {
         let python = try interpreter()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", code]
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HF_") }
-        env["HF_HUB_DISABLE_TELEMETRY"] = "1"
-        env["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
-        env.merge(environment) { $1 }
-        process.environment = env
-        let (output, error) = (Pipe(), Pipe())
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HubStandIn.StandInError(message: "huggingface_hub failed: " + String(decoding: err, as: UTF8.self))
+        var added = ["HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"]
+        added.merge(environment) { $1 }
+        let result = try ChildProcess.run(
+            python, ["-c", code], environment: ChildProcess.environment(adding: added) { $0.hasPrefix("HF_") })
+        guard result.status == 0 else {
+            throw HubStandIn.StandInError(
+                message: "huggingface_hub failed: " + String(decoding: result.standardError, as: UTF8.self))
         }
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: result.standardOutput, as: UTF8.self)
     }
 
     private static func interpreter() throws -> String {
-        let process = Process()
-        process.executableURL = HubStandIn.repository.appendingPathComponent("scripts/hub-venv")
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let result = try ChildProcess.run(
+            HubStandIn.repository.appendingPathComponent("scripts/hub-venv").path, [])
+        guard result.status == 0 else {
             throw HubStandIn.StandInError(message: "scripts/hub-venv failed")
         }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: result.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

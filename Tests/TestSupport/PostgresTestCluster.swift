@@ -66,25 +66,18 @@ public enum PostgresTestCluster {
         let err = folder.appendingPathComponent("err")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         FileManager.default.createFile(atPath: err.path, contents: nil)
-        // posix_spawn and waitpid, not Foundation's Process: its exit monitoring missed this script's exit under
-        // the test runner (the child sat reaped-but-unnoticed as a zombie while waitUntilExit waited forever).
-        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, out.path, O_WRONLY | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, err.path, O_WRONLY | O_TRUNC, 0o644)
-        let argv = ["/bin/bash", packageRoot.appendingPathComponent("scripts/postgres").path] + arguments
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { for pointer in cArguments { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, &cArguments, environ)
-        guard spawned == 0 else {
-            throw Unavailable(description: "cannot run scripts/postgres: \(String(cString: strerror(spawned)))")
+        let script = packageRoot.appendingPathComponent("scripts/postgres").path
+        let exitCode: Int32
+        do {
+            // Started servers outlive the script: ChildProcess closes every other descriptor in it, so they cannot
+            // hold another test's pipes open.
+            let child = try ChildProcess(
+                "/bin/bash", [script] + arguments, output: .file(out.path), error: .file(err.path))
+            try child.waitUntilExit(timeout: 300)
+            exitCode = child.terminationStatus
+        } catch {
+            throw Unavailable(description: "scripts/postgres \(arguments.joined(separator: " ")): \(error)")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let stdout = (try? Data(contentsOf: out)) ?? Data()
         let stderr = (try? Data(contentsOf: err)) ?? Data()
         guard exitCode == 0 else {

@@ -1,0 +1,68 @@
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The runner every suite starts programs with (`Tests/TestSupport/ChildProcess.swift`): no descriptor leaks into a
+/// child, and no wait lasts forever.
+@Suite("ChildProcess")
+struct ChildProcessTests {
+    /// The descriptors open in process `pid`.
+    static func descriptors(of pid: pid_t) -> Set<Int32> {
+        Set(((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).compactMap { Int32($0) })
+    }
+
+    @Test("a long-lived child does not inherit another test's pipe: its reader sees end of file at once")
+    func noInheritedDescriptors() throws {
+        // Foundation's pipes are not close-on-exec: a server spawned while another test holds one kept its write
+        // end open, and that test's read to end of file waited as long as the server lived.
+        let foreign = Pipe()
+        let writeEnd = foreign.fileHandleForWriting.fileDescriptor
+        let server = try ChildProcess("/bin/sleep", ["30"])
+        defer { server.signal(SIGKILL) }
+        #expect(Self.descriptors(of: server.processIdentifier) == [0, 1, 2])
+        #expect(fcntl(writeEnd, F_GETFD) & FD_CLOEXEC == 0, "the hazard is real: Foundation's pipe is inheritable")
+        try foreign.fileHandleForWriting.close()
+        let started = Date()
+        #expect(foreign.fileHandleForReading.readDataToEndOfFile().isEmpty)
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    @Test("output, status, directory, environment and input")
+    func runs() throws {
+        let result = try ChildProcess.run(
+            "/bin/sh", ["-c", "pwd; echo \"$ASKDOCS_CHILD\"; cat; echo oops >&2; exit 3"],
+            environment: ChildProcess.environment(adding: ["ASKDOCS_CHILD": "één"]), directory: "/tmp",
+            input: Data("asked\n".utf8))
+        #expect(String(decoding: result.standardOutput, as: UTF8.self) == "/tmp\néén\nasked\n")
+        #expect(String(decoding: result.standardError, as: UTF8.self) == "oops\n")
+        #expect(result.status == 3 && result.reason == .exit)
+        let killed = try ChildProcess.run("/bin/sh", ["-c", "kill -9 $$"])
+        #expect(killed.status == SIGKILL && killed.reason == .uncaughtSignal)
+    }
+
+    @Test("a child past its deadline is killed, and the error says it was still running")
+    func timeout() throws {
+        let started = Date()
+        #expect {
+            _ = try ChildProcess.run("/bin/sleep", ["30"], timeout: 1)
+        } throws: { error in
+            "\(error)".contains("/bin/sleep 30 did not finish within 1 s; still running (state S)")
+        }
+        #expect(Date().timeIntervalSince(started) < 20)
+    }
+
+    @Test("output held open after the child exits: the error names the process that holds it")
+    func heldPipe() throws {
+        #expect {
+            _ = try ChildProcess.run("/bin/sh", ["-c", "echo started; exec 2>&-; /bin/sleep 7 & exit 0"], timeout: 1)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("it exited with 0") && text.contains("/bin/sleep 7")
+                && text.contains("read so far: started")
+        }
+    }
+}
