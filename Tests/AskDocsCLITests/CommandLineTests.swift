@@ -21,6 +21,11 @@ struct AskDocsProcess {
         var standardError: String
     }
 
+    /// Runs `askdocs arguments` with exactly `environment`.
+    static func run(_ arguments: [String], fullEnvironment environment: [String: String]) throws -> Result {
+        Result(try ChildProcess.run(executable.path, arguments, environment: environment))
+    }
+
     /// Runs `askdocs arguments` in `directory` (nil: the test's working directory), with `input` on its stdin and
     /// `environment` added to the test's.
     static func run(
@@ -34,12 +39,18 @@ struct AskDocsProcess {
         _ path: String, arguments: [String], input: Data? = nil, directory: URL? = nil,
         environment: [String: String] = [:]
     ) throws -> Result {
-        let result = try ChildProcess.run(
-            path, arguments, environment: ChildProcess.environment(adding: environment), directory: directory?.path,
-            input: input)
-        return Result(
-            status: result.status,
-            standardOutput: String(decoding: result.standardOutput, as: UTF8.self),
+        Result(
+            try ChildProcess.run(
+                path, arguments, environment: ChildProcess.environment(adding: environment), directory: directory?.path,
+                input: input))
+    }
+}
+
+extension AskDocsProcess.Result {
+    /// A run's output as text.
+    init(_ result: ChildProcess.Result) {
+        self.init(
+            status: result.status, standardOutput: String(decoding: result.standardOutput, as: UTF8.self),
             standardError: String(decoding: result.standardError, as: UTF8.self))
     }
 }

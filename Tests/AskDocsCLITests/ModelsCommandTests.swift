@@ -10,12 +10,8 @@ struct ModelsCommandTests {
 
     /// Runs `askdocs` with `environment` added to (HF_ variables replaced in) this process's environment.
     static func run(_ arguments: [String], environment: [String: String]) throws -> AskDocsProcess.Result {
-        let result = try ChildProcess.run(
-            AskDocsProcess.executable.path, arguments,
-            environment: ChildProcess.environment(adding: environment) { $0.hasPrefix("HF_") })
-        return AskDocsProcess.Result(
-            status: result.status, standardOutput: String(decoding: result.standardOutput, as: UTF8.self),
-            standardError: String(decoding: result.standardError, as: UTF8.self))
+        try AskDocsProcess.run(
+            arguments, fullEnvironment: ChildProcess.environment(adding: environment) { $0.hasPrefix("HF_") })
     }
 
     /// Starts the stand-in serving `tests/tiny-qa`; returns it and its endpoint.
