@@ -44,6 +44,28 @@ struct ChildProcessTests {
         #expect(killed.status == SIGKILL && killed.reason == .uncaughtSignal)
     }
 
+    @Test("a child starts with no signal blocked or ignored, whatever the test process blocks or ignores")
+    func signals() throws {
+        // This process ignores SIGPIPE and the test runner's threads block signals: a child inheriting either would
+        // not die of a broken pipe, and would never see a signal a test sends it.
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGUSR1)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        let status = String(
+            decoding: try ChildProcess.run("/bin/cat", ["/proc/self/status"]).standardOutput, as: UTF8.self)
+        func mask(_ name: String) -> UInt64? {
+            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+                .flatMap { UInt64($0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces), radix: 16) }
+        }
+        // Signals 1 to 31; glibc keeps its own real-time signals 32 and 33 (thread cancellation, set-id) as it likes.
+        let standard: UInt64 = 0x7fff_ffff
+        #expect(mask("SigBlk").map { $0 & standard } == 0, "\(status)")
+        #expect(mask("SigIgn").map { $0 & standard } == 0, "\(status)")
+    }
+
     @Test("a child past its deadline is killed, and the error says it was still running")
     func timeout() throws {
         let started = Date()

@@ -119,8 +119,17 @@ public final class ChildProcess: @unchecked Sendable {
             var attributes = posix_spawnattr_t()
             posix_spawnattr_init(&attributes)
             defer { posix_spawnattr_destroy(&attributes) }
-            // A group of its own: a timeout kills what it started too.
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+            // A group of its own: a timeout kills what it started too. And signals as a program started from a
+            // shell has them: none blocked (the test runner's threads block some, and a mask is inherited) and
+            // every one at its default (this process ignores SIGPIPE, which `exec` would otherwise pass on).
+            var none = sigset_t()
+            sigemptyset(&none)
+            posix_spawnattr_setsigmask(&attributes, &none)
+            var all = sigset_t()
+            sigfillset(&all)
+            posix_spawnattr_setsigdefault(&attributes, &all)
+            posix_spawnattr_setflags(
+                &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
             let variables = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
             var cArguments = command.map { strdup($0) } + [nil]
             var cEnvironment = variables.map { strdup($0) } + [nil]
