@@ -72,6 +72,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
@@ -172,6 +173,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PostgresStoreTests", dependencies: ["PostgresStore", "DocumentStore", "TestSupport"],
+            exclude: ["Support"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresStore
 
 /// Why a question cannot be asked; every message is one actionable line that names no command-line flag.
 public enum AskError: LocalizedError, Equatable, Sendable {
@@ -72,6 +73,16 @@ public enum AskError: LocalizedError, Equatable, Sendable {
 }
 
 extension AskError {
+    /// A failure of `stage`: one the shared index may not repeat (it was unreachable, or too slow this time) is
+    /// `indexUnavailable`, so that a server says 503 and a balancer tries another replica; anything else `failed`.
+    static func failure(_ error: any Error, stage: String) -> AskError {
+        if let error = error as? AskError { return error }
+        if let error = error as? PostgresStoreError, error.isTransient {
+            return .indexUnavailable(reason: error.localizedDescription)
+        }
+        return .failed(stage: stage, reason: error.localizedDescription)
+    }
+
     /// The question-answering view of a failure to open the index and its retriever.
     init(opening error: PipelineError) {
         switch error {

@@ -30,7 +30,7 @@ extension Asker {
                 for: results.map(\.chunk), neighbours: neighbours, in: snapshot
             ).filter { !$0.text.isEmpty }
         } catch {
-            throw AskError.failed(stage: "reading", reason: error.localizedDescription)
+            throw AskError.failure(error, stage: "reading")
         }
     }
 
@@ -57,7 +57,7 @@ extension Asker {
         do {
             limit = try questionLimit()
         } catch {
-            throw AskError.failed(stage: "reading", reason: error.localizedDescription)
+            throw AskError.failure(error, stage: "reading")
         }
         let tokens = reader.tokenizer.encode(question, addSpecialTokens: false).ids.count
         guard tokens <= limit else { throw AskError.questionTooLong(tokens: tokens, limit: limit) }
@@ -86,7 +86,7 @@ extension Asker {
             for (passage, passageWindows) in zip(missing, read) { cache[WindowCache.key(passage)] = passageWindows }
             windows = passages.map { cache[WindowCache.key($0)] ?? [] }
         } catch {
-            throw AskError.failed(stage: "reading", reason: error.localizedDescription)
+            throw AskError.failure(error, stage: "reading")
         }
         let readSeconds = (clock.now - readStart).seconds
         let rankStart = clock.now

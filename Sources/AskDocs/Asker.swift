@@ -102,11 +102,16 @@ public struct Asker: Sendable {
         let embedSeconds = (clock.now - embedStart).seconds
         // One read transaction from the search to the answer's sentence: every chunk and text read comes from the
         // generation the search used, whatever a reindex publishes meanwhile.
-        return try searcher.index.read { snapshot in
-            var response = try answer(
-                question, search: search, request: request, embedSeconds: embedSeconds, in: snapshot)
-            response.generation = try snapshot.generation().map { Int($0) }
-            return response
+        do {
+            return try searcher.index.read { snapshot in
+                var response = try answer(
+                    question, search: search, request: request, embedSeconds: embedSeconds, in: snapshot)
+                response.generation = try snapshot.generation().map { Int($0) }
+                return response
+            }
+        } catch {
+            // The read transaction's own failures (its begin or commit) as well as its body's.
+            throw AskError.failure(error, stage: "search")
         }
     }
 
@@ -121,7 +126,7 @@ public struct Asker: Sendable {
         do {
             results = try searcher.search(search, in: snapshot)
         } catch {
-            throw AskError.failed(stage: "search", reason: error.localizedDescription)
+            throw AskError.failure(error, stage: "search")
         }
         let searchSeconds = (clock.now - searchStart).seconds
         // Adaptive reading: the best few chunks first, all of them only when no answer of those is confident; the

@@ -66,25 +66,29 @@ final class PostgresConnectionPool: @unchecked Sendable {
     }
 
     private func connect(id: Int) throws -> PostgresSession {
-        let configuration: PostgresConnection.Configuration
+        let tls: PostgresConnection.Configuration.TLS
         do {
-            configuration = PostgresConnection.Configuration(
-                host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-                tls: try tls())
+            tls = try self.tls()
+        } catch let error as PostgresStoreError {
+            throw error
         } catch {
             throw PostgresStoreError.connectionFailed(url: url.description, reason: "TLS: \(error)")
         }
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
         do {
+            let channel = try Self.bootstrap(on: eventLoop, url: url).connect(host: url.host, port: url.port).wait()
+            var configuration = PostgresConnection.Configuration(
+                establishedChannel: channel, tls: tls, username: url.user, password: url.password,
+                database: url.database)
+            // Bounds the log-in as the bootstrap bounds the TCP connect: a server that accepts and never answers
+            // (a stopped process, a full backlog behind a proxy) is an error after connect_timeout, not a hang.
+            configuration.options.connectTimeout = .seconds(Int64(url.connectTimeout))
+            configuration.options.tlsServerName = Self.isAddress(url.host) ? nil : url.host
+            configuration.options.additionalStartupParameters = Self.startupParameters(url)
             let connection = try PostgresConnection.connect(
                 on: eventLoop, configuration: configuration, id: id, logger: logger
             ).wait()
-            let session = PostgresSession(connection: connection, url: url)
-            if let schema = url.schema {
-                // The index's tables in its own schema; pgvector's types stay reachable in public.
-                try session.execute("SET search_path TO \(schema), public")
-            }
-            return session
+            return PostgresSession(connection: connection, url: url)
         } catch let error as PostgresStoreError {
             throw error
         } catch {
@@ -92,9 +96,62 @@ final class PostgresConnectionPool: @unchecked Sendable {
         }
     }
 
-    /// libpq's modes: `prefer` and `require` encrypt without verifying, `verify-full` verifies chain and host.
+    /// TCP with keepalive probes, so that a connection to a host that vanished (a partition, a dead machine, a
+    /// failover that moved the address) fails within about a minute instead of waiting on a silent socket, and with
+    /// TCP_USER_TIMEOUT, which does the same for a request sent and never acknowledged (libpq's `keepalives` and
+    /// `tcp_user_timeout`).
+    static func bootstrap(on eventLoop: any EventLoop, url: PostgresURL) -> ClientBootstrap {
+        let tcp = NIOBSDSocket.OptionLevel(rawValue: CInt(IPPROTO_TCP))
+        func tcpOption(_ name: CInt) -> ChannelOptions.Types.SocketOption {
+            ChannelOptions.Types.SocketOption(level: tcp, name: NIOBSDSocket.Option(rawValue: name))
+        }
+        return ClientBootstrap(group: eventLoop)
+            .connectTimeout(.seconds(Int64(url.connectTimeout)))
+            .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
+            .channelOption(tcpOption(CInt(TCP_KEEPIDLE)), value: keepaliveIdle)
+            .channelOption(tcpOption(CInt(TCP_KEEPINTVL)), value: keepaliveInterval)
+            .channelOption(tcpOption(CInt(TCP_KEEPCNT)), value: keepaliveCount)
+            .channelOption(tcpOption(CInt(TCP_USER_TIMEOUT)), value: userTimeout)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+    }
+
+    /// Seconds of silence before the first keepalive probe, seconds between probes, and unanswered probes that end
+    /// the connection: a dead peer is noticed after 30 + 3 × 10 s.
+    static let keepaliveIdle: SocketOptionValue = 30
+    static let keepaliveInterval: SocketOptionValue = 10
+    static let keepaliveCount: SocketOptionValue = 3
+    /// Milliseconds sent data may stay unacknowledged.
+    static let userTimeout: SocketOptionValue = 60_000
+
+    /// Settings sent with the log-in, which saves a round trip per setting and holds for the whole session: the
+    /// schema's tables first on the search path (pgvector's types stay reachable in public), and the waits' limits.
+    static func startupParameters(_ url: PostgresURL) -> [(String, String)] {
+        var parameters = [("lock_timeout", PostgresURL.duration(url.lockTimeout))]
+        if let statementTimeout = url.statementTimeout {
+            parameters.append(("statement_timeout", PostgresURL.duration(statementTimeout)))
+        }
+        if let schema = url.schema { parameters.append(("search_path", "\(schema), public")) }
+        return parameters
+    }
+
+    /// Whether `host` is an IPv4 or IPv6 address (TLS then checks the certificate's IP names, without SNI).
+    static func isAddress(_ host: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+
+    /// libpq's modes: `prefer` and `require` encrypt without verifying, `verify-ca` verifies the chain, and
+    /// `verify-full` the chain and the host; `sslrootcert` replaces the system's trust roots.
     private func tls() throws -> PostgresConnection.Configuration.TLS {
         var configuration = TLSConfiguration.makeClientConfiguration()
+        if let sslRootCert = url.sslRootCert {
+            guard FileManager.default.isReadableFile(atPath: sslRootCert) else {
+                throw PostgresStoreError.connectionFailed(
+                    url: url.description, reason: "cannot read the sslrootcert file \(sslRootCert)")
+            }
+            configuration.trustRoots = .file(sslRootCert)
+        }
         switch url.tls {
         case .disable:
             return .disable
@@ -104,136 +161,11 @@ final class PostgresConnectionPool: @unchecked Sendable {
         case .require:
             configuration.certificateVerification = .none
             return .require(try NIOSSLContext(configuration: configuration))
+        case .verifyCA:
+            configuration.certificateVerification = .noHostnameVerification
+            return .require(try NIOSSLContext(configuration: configuration))
         case .verifyFull:
             return .require(try NIOSSLContext(configuration: configuration))
-        }
-    }
-}
-
-/// One connection, used by one caller at a time.
-final class PostgresSession: @unchecked Sendable {
-    // @unchecked: a session belongs to one caller at a time (the pool lends it out whole).
-    let connection: PostgresConnection
-    let url: PostgresURL
-    var inTransaction = false
-    private(set) var isBroken = false
-
-    init(connection: PostgresConnection, url: PostgresURL) {
-        self.connection = connection
-        self.url = url
-    }
-
-    /// Runs `sql` with `binds` through the extended query protocol (parsed by the server with typed parameters,
-    /// never spliced into the text) and returns its rows.
-    @discardableResult
-    func query(_ sql: String, _ binds: [PostgresData] = []) throws -> [PostgresRandomAccessRow] {
-        try checkUsable()
-        do {
-            // Not postgres-nio's legacy `prepare`: its rows describe text columns that arrive in binary.
-            return try connection.query(sql, binds).wait().rows.map { $0.makeRandomAccess() }
-        } catch {
-            throw failure(error)
-        }
-    }
-
-    /// Runs statements without parameters, several separated by semicolons (none inside a literal: these are
-    /// AskDocs' own statements), one after the other.
-    func execute(_ sql: String) throws {
-        for statement in sql.split(separator: ";") {
-            let text = statement.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !text.isEmpty else { continue }
-            try checkUsable()
-            do {
-                _ = try connection.query(text).wait()
-            } catch {
-                throw failure(error)
-            }
-        }
-    }
-
-    /// Runs `body` in a transaction that commits when it returns and rolls back when it throws.
-    func transaction<T>(_ begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
-        try execute(begin)
-        inTransaction = true
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            inTransaction = false
-            return result
-        } catch {
-            if !isBroken, (try? execute("ROLLBACK")) != nil { inTransaction = false }
-            throw error
-        }
-    }
-
-    /// Throws at once on a connection that is gone: postgres-nio leaves a query sent on a connection the server
-    /// ended (a FATAL before the socket closed, as when the server crashes) waiting forever.
-    private func checkUsable() throws {
-        if connection.isClosed { isBroken = true }
-        guard isBroken else { return }
-        throw PostgresStoreError.connectionLost(url: url.description, reason: "the server ended the session")
-    }
-
-    func close() {
-        // A broken connection's close is not awaited (it may never complete, as its queries may not).
-        if isBroken || connection.isClosed {
-            let closing: EventLoopFuture<Void> = connection.close()
-            _ = closing
-        } else {
-            _ = try? connection.close().wait()
-        }
-    }
-
-    private func failure(_ error: any Error) -> PostgresStoreError {
-        if let error = error as? PostgresStoreError { return error }
-        // The server's error fields, from either of postgres-nio's error types.
-        let fields: (severity: String?, sqlState: String?, message: String?)?
-        if case .server(let message)? = error as? PostgresError {
-            fields = (message.fields[.severity], message.fields[.sqlState], message.fields[.message])
-        } else if let info = (error as? PSQLError)?.serverInfo {
-            fields = (info[.severity], info[.sqlState], info[.message])
-        } else {
-            fields = nil
-        }
-        if let fields {
-            let message = fields.message ?? "\(error)"
-            guard Self.endsSession(severity: fields.severity) else {
-                return .statementFailed(url: url.description, sqlState: fields.sqlState, message: message)
-            }
-            isBroken = true
-            return .connectionLost(url: url.description, reason: message)
-        }
-        // Not the server's answer to a statement (a closed socket, a protocol error): the connection is done.
-        isBroken = true
-        return .connectionLost(url: url.description, reason: Self.reason(error))
-    }
-
-    /// Whether a server error of this severity ends the session (FATAL, PANIC) rather than the statement.
-    static func endsSession(severity: String?) -> Bool { severity == "FATAL" || severity == "PANIC" }
-
-    /// A short reason for a connection-level error.
-    static func reason(_ error: any Error) -> String {
-        if let error = error as? PSQLError {
-            if let message = error.serverInfo?[.message] { return message }
-            if let underlying = error.underlying { return "\(underlying)" }
-            return "\(error.code)"
-        }
-        return "\(error)"
-    }
-}
-
-extension PostgresRandomAccessRow {
-    /// Column `index` as `T`; a value of another type is a typed error naming the column, not a crash.
-    func value<T: PostgresDecodable>(_ index: Int, _ type: T.Type = T.self) throws -> T {
-        guard index < count else {
-            throw PostgresStoreError.unexpectedResult(reason: "no column \(index) in a row of \(count)")
-        }
-        do {
-            return try self[index].decode(T.self)
-        } catch {
-            let cell = self[index]
-            throw PostgresStoreError.unexpectedResult(
-                reason: "column \(cell.columnName) (\(cell.dataType)) is not a \(T.self)")
         }
     }
 }

@@ -27,10 +27,18 @@ public final class PostgresIndex: PublishedIndex, @unchecked Sendable {
     /// The URL without its password.
     public var location: String { url.description }
 
-    /// Runs `body` in one read-only snapshot of the published generation.
+    /// Runs `body` in one read-only snapshot of the published generation, bounded by the URL's statement timeout
+    /// or else `PostgresURL.defaultReadTimeout`.
     public func read<T>(_ body: (any IndexSnapshot) throws -> T) throws -> T {
         try pool.withSession { session in
-            try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+            let previous = session.statementTimeout
+            var begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+            if url.statementTimeout == nil {
+                begin += "; SET LOCAL statement_timeout = '\(PostgresURL.duration(PostgresURL.defaultReadTimeout))'"
+                session.statementTimeout = PostgresURL.defaultReadTimeout
+            }
+            defer { session.statementTimeout = previous }
+            return try session.transaction(begin) {
                 try body(PostgresSnapshot(session: session, efSearch: url.efSearch))
             }
         }

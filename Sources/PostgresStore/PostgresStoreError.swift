@@ -22,6 +22,19 @@ public enum PostgresStoreError: LocalizedError, Equatable, Sendable {
     case unexpectedResult(reason: String)
     /// Another writer is publishing to the database now.
     case writerBusy(url: String)
+    /// A statement ran past the statement timeout and the server cancelled it.
+    case statementTimedOut(url: String, limit: String)
+    /// A statement waited past the lock timeout for a lock another session holds.
+    case lockTimedOut(url: String, limit: String)
+
+    /// Whether the same request may succeed later with nothing changed here: the server was unreachable, ended the
+    /// session, or was too slow or too busy this time.
+    public var isTransient: Bool {
+        switch self {
+        case .connectionFailed, .connectionLost, .statementTimedOut, .lockTimedOut, .writerBusy: true
+        default: false
+        }
+    }
 
     /// One line.
     public var errorDescription: String? {
@@ -48,6 +61,13 @@ public enum PostgresStoreError: LocalizedError, Equatable, Sendable {
             "PostgreSQL answered unexpectedly: \(reason); was the AskDocs schema changed by hand?"
         case .writerBusy(let url):
             "another writer is publishing to \(url) now; try again when it has finished"
+        case .statementTimedOut(let url, let limit):
+            "a statement ran longer than statement_timeout=\(limit) at \(url) (an overloaded server, or a wait on "
+                + "another session); try again, or raise statement_timeout in the database URL"
+        case .lockTimedOut(let url, let limit):
+            "waited longer than lock_timeout=\(limit) for a lock another session holds at \(url) (a full rebuild "
+                + "being published, or a statement run by hand); try again when it has finished, or raise "
+                + "lock_timeout in the database URL"
         }
     }
 

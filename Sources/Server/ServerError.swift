@@ -22,6 +22,8 @@ public enum ServerError: Error, Equatable, Sendable {
     case notReady(String)
     /// The server is shutting down and takes no new requests.
     case shuttingDown
+    /// The index cannot be reached now (a shared store unreachable or too slow); another try may succeed.
+    case indexUnavailable(String)
     /// The request was valid but reading or asking failed.
     case failed(String)
 
@@ -33,7 +35,7 @@ public enum ServerError: Error, Equatable, Sendable {
         case .methodNotAllowed: .methodNotAllowed
         case .payloadTooLarge: .contentTooLarge
         case .unauthorized: .unauthorized
-        case .overloaded, .notReady, .shuttingDown: .serviceUnavailable
+        case .overloaded, .notReady, .shuttingDown, .indexUnavailable: .serviceUnavailable
         case .failed: .internalServerError
         }
     }
@@ -43,6 +45,7 @@ public enum ServerError: Error, Equatable, Sendable {
         switch self {
         case .overloaded: 1
         case .notReady: 5
+        case .indexUnavailable: 1
         case .shuttingDown: 10
         default: nil
         }
@@ -63,7 +66,7 @@ extension ServerError: LocalizedError {
         case .unauthorized: "a bearer token is required: send Authorization: Bearer <token>"
         case .overloaded(let queued):
             "the server is busy (\(queued) requests waiting); retry after the Retry-After seconds"
-        case .notReady(let reason): reason
+        case .notReady(let reason), .indexUnavailable(let reason): reason
         case .shuttingDown: "the server is shutting down"
         case .failed(let reason): reason
         }

@@ -99,6 +99,8 @@ struct ServerRoutes: Sendable {
             switch error {
             case .emptyQuestion, .questionTooLong, .invalidRequest:
                 throw ServerError.badRequest(error.localizedDescription)
+            case .indexUnavailable:
+                throw ServerError.indexUnavailable(error.localizedDescription)
             default: throw ServerError.failed(error.localizedDescription)
             }
         } catch {

@@ -39,3 +39,51 @@ struct PostgresURLTests {
         }
     }
 }
+
+@Suite("PostgresURL: TLS roots and waits")
+struct PostgresURLWaitTests {
+    @Test("sslrootcert, connect_timeout, statement_timeout and lock_timeout parse and describe themselves")
+    func parses() throws {
+        let url = try PostgresURL(
+            "postgres://a@h/d?sslmode=verify-ca&sslrootcert=/etc/ca.pem&connect_timeout=3&statement_timeout=90s"
+                + "&lock_timeout=1500")
+        #expect(url.tls == .verifyCA && url.sslRootCert == "/etc/ca.pem" && url.connectTimeout == 3)
+        #expect(url.statementTimeout == 90_000 && url.lockTimeout == 1500)
+        #expect(
+            url.description
+                == "postgres://a@h:5432/d?sslmode=verify-ca&sslrootcert=/etc/ca.pem&connect_timeout=3"
+                + "&statement_timeout=90s&lock_timeout=1500ms")
+        let plain = try PostgresURL("postgres://a@h/d")
+        #expect(plain.connectTimeout == 10 && plain.statementTimeout == nil && plain.lockTimeout == 20_000)
+        #expect(plain.description == "postgres://a@h:5432/d")
+    }
+
+    @Test("durations use PostgreSQL's units; a bare number is milliseconds; 0 is no limit")
+    func durations() {
+        let cases: [(String, Int?)] = [
+            ("0", 0), ("250", 250), ("250ms", 250), ("30s", 30_000), ("2min", 120_000), ("1h", 3_600_000),
+            ("", nil), ("s", nil), ("1.5s", nil), ("-1s", nil), ("10d", nil), ("99999999999", nil), ("1000h", nil),
+        ]
+        for (text, expected) in cases { #expect(PostgresURL.milliseconds(text) == expected, "\(text)") }
+        #expect(PostgresURL.duration(0) == "0ms" && PostgresURL.duration(120_000) == "2min")
+        #expect(PostgresURL.duration(1500) == "1500ms" && PostgresURL.duration(7_200_000) == "2h")
+    }
+
+    @Test("bad values are one-line errors that name the parameter")
+    func refuses() {
+        for (text, reason) in [
+            ("postgres://u@h/d?connect_timeout=0", "connect_timeout must be"),
+            ("postgres://u@h/d?statement_timeout=soon", "statement_timeout must be a duration"),
+            ("postgres://u@h/d?lock_timeout=", "lock_timeout must be a duration"),
+            ("postgres://u@h/d?sslrootcert=", "sslrootcert must name"),
+            ("postgres://u@h/d?sslmode=verify-nothing", "verify-ca"),
+        ] {
+            #expect(throws: PostgresStoreError.self) { try PostgresURL(text) }
+            do {
+                _ = try PostgresURL(text)
+            } catch {
+                #expect(error.localizedDescription.contains(reason), "\(error.localizedDescription)")
+            }
+        }
+    }
+}
