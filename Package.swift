@@ -140,9 +140,11 @@ let package = Package(
         ),
 
         // MARK: Tests
-        // Gzip fixtures and the float32 rounding-error model shared by the numeric suites.
+        // Gzip fixtures, the float32 rounding-error model shared by the numeric suites, ChildProcess (which starts
+        // programs as Ingest's BoundedProgram does) and the PostgreSQL test servers.
         .target(
-            name: "TestSupport", dependencies: ["Transformer"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+            name: "TestSupport", dependencies: ["Transformer", "Ingest"], path: "Tests/TestSupport",
+            swiftSettings: swiftSettings),
         // Reads what an index publishes, to compare two indexes of the same files (AskDocs and CLI suites).
         .target(
             name: "IndexTestSupport", dependencies: ["AskDocs", "DocumentStore", "Retrieval"],

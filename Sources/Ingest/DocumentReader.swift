@@ -50,6 +50,8 @@ public enum IngestError: LocalizedError, Equatable, Sendable {
     case pdftotextMissing
     /// `pdftotext` failed.
     case pdftotextFailed(status: Int32, message: String)
+    /// `pdftotext` was still running at its time limit and was stopped.
+    case pdftotextTimedOut(seconds: Int)
     /// Every line of a JSON Lines file was bad.
     case noValidRecords(firstProblem: String)
     /// A gzip stream that is damaged or truncated.
@@ -66,6 +68,8 @@ public enum IngestError: LocalizedError, Equatable, Sendable {
         case .noText: "no text"
         case .pdftotextMissing: "PDF needs pdftotext, which is not installed (apt install poppler-utils)"
         case .pdftotextFailed(let status, let message): "pdftotext failed with status \(status): \(message)"
+        case .pdftotextTimedOut(let seconds):
+            "pdftotext did not finish within \(seconds) s and was stopped (a damaged PDF?); not read"
         case .noValidRecords(let first): "no valid JSON Lines record (\(first))"
         case .damagedCompression(let reason): "damaged gzip file: \(reason)"
         case .decompressedTooLarge(let limit):
@@ -78,7 +82,9 @@ public enum IngestError: LocalizedError, Equatable, Sendable {
     public var isSkip: Bool {
         switch self {
         case .binary, .noText, .pdftotextMissing: true
-        case .pdftotextFailed, .noValidRecords, .damagedCompression, .decompressedTooLarge, .damagedArchive: false
+        case .pdftotextFailed, .pdftotextTimedOut, .noValidRecords, .damagedCompression, .decompressedTooLarge,
+            .damagedArchive:
+            false
         }
     }
 }
@@ -87,6 +93,10 @@ public enum IngestError: LocalizedError, Equatable, Sendable {
 public struct DocumentReader: Sendable {
     /// Path of `pdftotext`, or nil when it is not installed.
     public var pdftotextPath: String?
+
+    /// Seconds `pdftotext` may take for a PDF of `bytes` before it is stopped: far beyond what poppler needs (it
+    /// reads tens of MB a second), so only a program that loops or waits stops.
+    public var pdfTimeLimit: @Sendable (_ bytes: Int) -> Double = { bytes in 60 + Double(bytes >> 20) * 2 }
 
     /// Bytes a compressed file or a DOCX/ODT/EPUB may expand to; past it the file is not read.
     public var decompressedLimit: Int
@@ -110,7 +120,7 @@ public struct DocumentReader: Sendable {
         let format = format ?? DocumentFormat(path: path)
         switch format {
         case .pdf:
-            let text = try PDFReader.text(of: data, pdftotext: pdftotextPath)
+            let text = try PDFReader.text(of: data, pdftotext: pdftotextPath, limit: pdfTimeLimit(data.count))
             return try single(IngestedDocument(text: text, format: .pdf), warnings: [])
         case .docx, .odt, .epub:
             let office = try OfficeReader.read(data, format: format, limit: decompressedLimit)

@@ -5,8 +5,9 @@ import Foundation
 public enum PDFReader {
     /// The text of the PDF whose bytes are `data`, handed to `pdftotext` as a private copy: the user's file is not
     /// opened again, so a file changed after it was read cannot mix into what was hashed (a pipe would need
-    /// SIGPIPE ignored process-wide when pdftotext stops reading early).
-    public static func text(of data: Data, pdftotext: String?) throws -> String {
+    /// SIGPIPE ignored process-wide when pdftotext stops reading early);
+    /// `pdftotext` is stopped after `limit` seconds.
+    public static func text(of data: Data, pdftotext: String?, limit: Double = 60) throws -> String {
         guard let pdftotext else { throw IngestError.pdftotextMissing }
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("askdocs-pdf-\(UUID().uuidString)")
         let copy = base.appendingPathExtension("pdf")
@@ -21,22 +22,19 @@ public enum PDFReader {
             throw IngestError.pdftotextFailed(
                 status: -1, message: "cannot write a temporary copy: \(error.localizedDescription)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: pdftotext)
-        process.arguments = ["-enc", "UTF-8", "-q", copy.path, output.path]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        let outcome: BoundedProgram.Outcome
         do {
-            try process.run()
-        } catch {
-            throw IngestError.pdftotextFailed(status: -1, message: error.localizedDescription)
+            outcome = try BoundedProgram(path: pdftotext).run(
+                ["-enc", "UTF-8", "-q", copy.path, output.path], limit: limit)
+        } catch .timedOut {
+            throw IngestError.pdftotextTimedOut(seconds: Int(limit.rounded(.up)))
+        } catch .cannotStart(let reason) {
+            throw IngestError.pdftotextFailed(status: -1, message: reason)
         }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let line = message.split(whereSeparator: \.isNewline).first.map(String.init) ?? "no message"
-            throw IngestError.pdftotextFailed(status: process.terminationStatus, message: line)
+        guard outcome.status == 0, !outcome.signalled else {
+            let message = outcome.firstErrorLine.isEmpty ? "no message" : outcome.firstErrorLine
+            throw IngestError.pdftotextFailed(
+                status: outcome.signalled ? -outcome.status : outcome.status, message: message)
         }
         let data = (try? Data(contentsOf: output)) ?? Data()
         return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\u{0C}", with: "\n\n")

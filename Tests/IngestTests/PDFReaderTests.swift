@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @testable import Ingest
 
 @Suite("PDF reader")
@@ -78,5 +82,35 @@ struct PDFReaderTests {
             #expect(status != 0)
             #expect(!error.isSkip)
         }
+    }
+
+    @Test("a pdftotext that never finishes is stopped at the time limit: one failed file, not a hung index")
+    func hungTool() throws {
+        let folder = try IngestFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Stands in for poppler looping on a damaged file: it starts a child of its own and waits forever.
+        let tool = folder.appendingPathComponent("pdftotext").path
+        let marker = folder.appendingPathComponent("child.pid").path
+        try Data("#!/bin/sh\nsleep 300 &\necho $! > '\(marker)'\nwait\n".utf8).write(to: URL(fileURLWithPath: tool))
+        chmod(tool, 0o755)
+        var reader = DocumentReader(pdftotextPath: tool)
+        reader.pdfTimeLimit = { _ in 1 }
+        let started = Date()
+        #expect(throws: IngestError.pdftotextTimedOut(seconds: 1)) {
+            try reader.read(Self.pdf(pages: ["Never read."]), path: folder.appendingPathComponent("a.pdf").path)
+        }
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(!IngestError.pdftotextTimedOut(seconds: 1).isSkip)
+        // Its own child went with it: the process group was killed whole.
+        let child = try #require(
+            Int32(String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        var gone = false
+        for _ in 0..<100 where !gone {
+            gone =
+                kill(child, 0) != 0
+                || (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.contains(") Z ") == true
+            if !gone { usleep(20_000) }
+        }
+        #expect(gone, "pid \(child) still runs")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 
 #if canImport(Glibc)
     import Glibc
@@ -108,7 +109,9 @@ public final class ChildProcess: @unchecked Sendable {
                     posix_spawn_file_actions_adddup2(&actions, child, target)
                 }
             }
-            try Self.closeOthers(&actions)
+            guard BoundedProgram.closeOthers(&actions) else {
+                throw Failure(description: "posix_spawn_file_actions_addclosefrom_np failed")
+            }
             if let directory {
                 guard let chdir = Self.addChdir else {
                     throw Failure(description: "posix_spawn_file_actions_addchdir_np is not available")
@@ -122,14 +125,7 @@ public final class ChildProcess: @unchecked Sendable {
             // A group of its own: a timeout kills what it started too. And signals as a program started from a
             // shell has them: none blocked (the test runner's threads block some, and a mask is inherited) and
             // every one at its default (this process ignores SIGPIPE, which `exec` would otherwise pass on).
-            var none = sigset_t()
-            sigemptyset(&none)
-            posix_spawnattr_setsigmask(&attributes, &none)
-            var all = sigset_t()
-            sigfillset(&all)
-            posix_spawnattr_setsigdefault(&attributes, &all)
-            posix_spawnattr_setflags(
-                &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            BoundedProgram.startClean(&attributes)
             let variables = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
             var cArguments = command.map { strdup($0) } + [nil]
             var cEnvironment = variables.map { strdup($0) } + [nil]
@@ -297,21 +293,6 @@ extension ChildProcess {
         Failure(description: "\(what): \(String(cString: strerror(code)))")
     }
 
-    /// Closes every descriptor from 3 up in the child: glibc's `closefrom` action (2.34 and later), or, before it, one
-    /// close per descriptor open now.
-    private static func closeOthers(_ actions: inout posix_spawn_file_actions_t) throws {
-        if let closeFrom {
-            let result = closeFrom(&actions, 3)
-            guard result == 0 else { throw failure("posix_spawn_file_actions_addclosefrom_np", result) }
-            return
-        }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
-            if let descriptor = Int32(name), descriptor > 2 {
-                posix_spawn_file_actions_addclose(&actions, descriptor)
-            }
-        }
-    }
-
     /// `pipe2(…, O_CLOEXEC)`, or, without it, `pipe` and then `fcntl` (with a moment in between when another
     /// program spawned by this process could inherit the descriptors).
     private static func closeOnExecPipe(_ ends: inout [Int32]) -> Int32 {
@@ -322,13 +303,11 @@ extension ChildProcess {
     }
 
     private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     private typealias AddChdir =
         @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
 
     // glibc declares these only for _GNU_SOURCE, which Swift's Glibc module does not define: looked up at run time.
     private static let pipe2: Pipe2? = symbol("pipe2")
-    private static let closeFrom: CloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
     private static let addChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
 
     private static func symbol<T>(_ name: String) -> T? {
