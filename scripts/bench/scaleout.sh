@@ -117,33 +117,11 @@ balance() {
   for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:18990/readyz && return 0; sleep 0.1; done
   cat "$work/haproxy.log" >&2; exit 1
 }
-cat > "$work/bench.lua" <<'LUA'
-local bodies = {}
-for line in io.lines(os.getenv("ASKDOCS_BENCH_BODIES")) do bodies[#bodies + 1] = line end
-local next = 0
-request = function()
-  next = next % #bodies + 1
-  return wrk.format("POST", "/v1/ask", { ["Content-Type"] = "application/json" }, bodies[next])
-end
-LUA
+source scripts/bench/wrk_load.sh
+wrk_script "$work/bench.lua" /v1/ask
 export ASKDOCS_BENCH_BODIES="$work/bodies.jsonl"
-# measure NAME PORT: warms up, runs wrk; prints "NAME q/s p50_ms p99_ms errors".
-measure() {
-  wrk -t2 -c"$connections" -d3s --timeout 60s -s "$work/bench.lua" "http://127.0.0.1:$2" > /dev/null
-  wrk -t2 -c"$connections" -d"${duration}s" --timeout 60s --latency -s "$work/bench.lua" "http://127.0.0.1:$2" \
-    > "$work/$1.wrk"
-  python3 - "$work/$1.wrk" "$1" <<'PY'
-import re, sys
-text, name = open(sys.argv[1]).read(), sys.argv[2]
-def ms(label):
-    value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
-    return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
-rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-non2xx = int((re.search(r"Non-2xx or 3xx responses: (\d+)", text) or [0, 0])[1])
-socket = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-print(name, rate, ms("50%"), ms("99%"), non2xx + socket)
-PY
-}
+# measure NAME PORT: prints "NAME q/s p50_ms p99_ms errors".
+measure() { wrk_measure "$1" "http://127.0.0.1:$2" "$work/bench.lua" "$connections" "$duration" "$work/$1.wrk"; }
 {
   serve "$work/e5.sqlite"
   measure sqlite-one-direct "$port"

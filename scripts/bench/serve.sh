@@ -59,38 +59,17 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
                 body = {"inputs": {"question": qa["question"], "context": paragraph["context"]}}
                 out.write(json.dumps(body, ensure_ascii=False) + "\n")
 PY
-cat > "$work/bench.lua" <<'LUA'
-local bodies = {}
-for line in io.lines(os.getenv("ASKDOCS_BENCH_BODIES")) do bodies[#bodies + 1] = line end
-local next = 0
-request = function()
-  next = next % #bodies + 1
-  return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, bodies[next])
-end
-LUA
+source scripts/bench/wrk_load.sh
+wrk_script "$work/bench.lua"
 export ASKDOCS_BENCH_BODIES="$work/bodies.jsonl"
 echo "$(wc -l < "$work/bodies.jsonl") requests (XQuAD $lang, articles 36-47), reader $reader," \
   "wrk -t2 -c$connections -d${duration}s, $(nproc) cores" >&2
 
-# measure NAME URL: warms up, runs wrk, prints one result line "NAME req/s p50_ms p99_ms errors peak_rss_mib".
+# measure NAME URL: prints "NAME req/s p50_ms p99_ms errors peak_rss_mib" (the server's peak RSS after the load).
 measure() {
-  local name="$1" url="$2"
-  wrk -t2 -c"$connections" -d3s --timeout 60s -s "$work/bench.lua" "$url" > /dev/null
-  wrk -t2 -c"$connections" -d"${duration}s" --timeout 60s --latency -s "$work/bench.lua" "$url" > "$work/$name.wrk"
-  local rss
-  rss=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status")
-  grep -E "Non-2xx|Socket errors" "$work/$name.wrk" | sed "s/^/$name: /" >&2 || true
-  "$python" - "$work/$name.wrk" "$name" "$rss" <<'PY'
-import re, sys
-text, name, rss = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
-def ms(label):
-    value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
-    return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
-rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-non2xx = int((re.search(r"Non-2xx or 3xx responses: (\d+)", text) or [0, 0])[1])
-socket = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-print(name, rate, ms("50%"), ms("99%"), non2xx + socket, rss)
-PY
+  local line
+  line=$(wrk_measure "$1" "$2" "$work/bench.lua" "$connections" "$duration" "$work/$1.wrk")
+  echo "$line $(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status")"
 }
 
 # start_askdocs ARGS...: starts askdocs serve on a free port, waits until ready, sets server_pid and port.
