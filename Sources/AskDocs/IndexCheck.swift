@@ -132,7 +132,14 @@ public struct IndexCheck: Sendable {
             guard try shared.index.hasSchema() else { return problems }
             let local = try PublishedGeneration.read(from: store)?.number
             let remote = try shared.index.read { try $0.setting(SharedStore.sourceGenerationSetting) }
-            if let local, remote != String(local) {
+            if let other = try shared.otherWriter(store: store) {
+                problems.append(
+                    IndexProblem(
+                        kind: .shared, chunkIDs: [],
+                        message: "\(shared.url) was last published by another working index (\(other.database)), "
+                            + "not this one (\(other.working)): this machine's state is stale, or the other's was "
+                            + "rebuilt; the next index or reindex here publishes this one over it"))
+            } else if let local, remote != String(local) {
                 problems.append(
                     IndexProblem(
                         kind: .shared, chunkIDs: [],

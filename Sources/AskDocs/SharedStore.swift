@@ -20,6 +20,24 @@ public struct SharedStore: Sendable {
     static let copiedSettings = [Indexer.termsSetting, RetrieverModel.setting, VectorState.setting]
     /// The setting recording which working-index generation the database publishes.
     static let sourceGenerationSetting = "source_generation"
+    /// The setting recording which working index that generation is of: its identity, made once with it (a
+    /// random UUID in its own settings, under the same key). A generation number alone cannot tell a writer that
+    /// went on from one whose state was lost and rebuilt, whose generation 1 is another index's generation 1.
+    static let sourceIndexSetting = "source_index"
+
+    /// The working index's identity, made on its first publish to the database.
+    static func identity(of store: DocumentStore) throws -> String {
+        try store.settingStoringIfAbsent(sourceIndexSetting, UUID().uuidString.lowercased())
+    }
+
+    /// The identity of the working index the database publishes and of this one, when both are known and differ:
+    /// the database was last written by another writer (this one's state is stale, or another's was).
+    func otherWriter(store: DocumentStore) throws -> (database: String, working: String)? {
+        guard let working = try store.setting(Self.sourceIndexSetting),
+            let database = try index.read({ try $0.setting(Self.sourceIndexSetting) }), database != working
+        else { return nil }
+        return (database, working)
+    }
 
     /// Whether `database` names a shared (PostgreSQL) index rather than a file.
     public static func isShared(_ database: String) -> Bool { PostgresURL.isPostgres(database) }
@@ -66,18 +84,26 @@ public struct SharedStore: Sendable {
     ) throws -> PostgresPublishReport? {
         let publisher = try PostgresPublisher(index: index)
         let local = try PublishedGeneration.read(from: store)?.number
-        let remote = try index.read { try $0.setting(Self.sourceGenerationSetting) }
-        if !force, let local, remote == String(local) { return nil }
+        let identity = try Self.identity(of: store)
+        let (remote, remoteIndex) = try index.read {
+            (try $0.setting(Self.sourceGenerationSetting), try $0.setting(Self.sourceIndexSetting))
+        }
+        // A database an older build published records no identity: its generation is taken to be this index's.
+        let sameWriter = remoteIndex == nil || remoteIndex == identity
+        if !force, sameWriter, let local, remote == String(local) { return nil }
         var settings: [String: String] = [:]
         for key in Self.copiedSettings {
             if let value = try store.setting(key) { settings[key] = value }
         }
         settings[Self.sourceGenerationSetting] = local.map(String.init) ?? "0"
+        settings[Self.sourceIndexSetting] = identity
         let source = EmbeddedGenerationSource(
             store: store, vectors: vectors, settings: settings, model: vectors == nil ? nil : model,
             dimension: vectors == nil ? nil : dimension)
         var announced = false
-        return try publisher.publish(source, rewrite: force) { _, _ in
+        // Another writer's rows share no history with this index (its ids may name other documents): every
+        // document and statistic is written from nothing, in the same one transaction.
+        return try publisher.publish(source, rewrite: force || !sameWriter) { _, _ in
             // Once, after the first batch is written inside the transaction (the fault tests stop or kill there).
             if !announced { onPhase?(.sharing) }
             announced = true

@@ -17,7 +17,7 @@ struct SharedIndexCommandTests {
         let corpus: ChangingCorpus
         let primary: String
         let replica: String
-        let state: String
+        var state: String
 
         init(files: Int = 8) throws {
             corpus = try ChangingCorpus(files: files)
