@@ -75,11 +75,15 @@ public struct PostgresPublisher {
                 for row in try session.query("SELECT id, fingerprint FROM askdocs_documents") {
                     stored[try row.value(0, Int64.self)] = try row.value(1, String.self)
                 }
+                // Another model's vectors cannot be kept: every document is rewritten with the new ones, into a
+                // table of this generation's own, so that readers keep reading the published vectors (dropping
+                // their table here would make every dense search wait for the whole rewrite).
+                var embeddingsTable = "askdocs_embeddings"
                 if vectorsChanged {
-                    // Another model's vectors cannot be kept: every document is rewritten with the new ones.
-                    try session.execute("DROP TABLE IF EXISTS askdocs_embeddings")
                     if let dimension = source.dimension, source.vectorModel != nil {
-                        try session.execute(PostgresSchema.embeddings(dimension: dimension))
+                        embeddingsTable = "askdocs_embeddings_g\(report.generation)"
+                        try session.execute("DROP TABLE IF EXISTS \(embeddingsTable)")
+                        try session.execute(PostgresSchema.embeddings(dimension: dimension, table: embeddingsTable))
                     }
                     report.vectorsReplaced = !stored.isEmpty
                 }
@@ -90,7 +94,8 @@ public struct PostgresPublisher {
                 var batch: [GenerationDocument] = []
                 var batchChunks = 0
                 func flush(through done: Int) throws {
-                    try Self.insert(batch, generation: report.generation, session: session)
+                    try Self.insert(
+                        batch, generation: report.generation, embeddings: embeddingsTable, session: session)
                     report.documentsWritten += batch.count
                     report.chunksWritten += batchChunks
                     (batch, batchChunks) = ([], 0)
@@ -123,10 +128,18 @@ public struct PostgresPublisher {
                 if report.documentsWritten + report.documentsRemoved > 0 {
                     // Fresh planner statistics committed with the generation (replicas get them too): after a
                     // first publish the planner would otherwise take the tables for empty until autovacuum runs.
-                    let embeddings = source.vectorModel != nil && source.dimension != nil ? ", askdocs_embeddings" : ""
+                    let embeddings = source.vectorModel != nil && source.dimension != nil ? ", \(embeddingsTable)" : ""
                     try session.execute(
                         "ANALYZE askdocs_documents, askdocs_chunks, askdocs_postings, askdocs_terms, askdocs_corpus\(embeddings)"
                     )
+                }
+                if vectorsChanged {
+                    // The swap, last: the only moment of the publish that readers wait for (the rename takes the
+                    // table's exclusive lock until the commit, a few statements later).
+                    try session.execute("DROP TABLE IF EXISTS askdocs_embeddings")
+                    if embeddingsTable != "askdocs_embeddings" {
+                        try session.execute("ALTER TABLE \(embeddingsTable) RENAME TO askdocs_embeddings")
+                    }
                 }
                 return report
             }
@@ -166,7 +179,9 @@ public struct PostgresPublisher {
     /// Writes documents with their chunks, postings and vectors, and adds their postings to the statistics: one
     /// statement per table for the whole batch (arrays unnested by the server), so a publish costs a few round
     /// trips per batch rather than per document.
-    static func insert(_ documents: [GenerationDocument], generation: Int64, session: PostgresSession) throws {
+    static func insert(
+        _ documents: [GenerationDocument], generation: Int64, embeddings: String, session: PostgresSession
+    ) throws {
         guard !documents.isEmpty else { return }
         let metas = documents.map(\.metadata)
         try session.query(
@@ -239,7 +254,7 @@ public struct PostgresPublisher {
         if !vectors.isEmpty {
             try session.query(
                 """
-                INSERT INTO askdocs_embeddings (chunk_id, embedding)
+                INSERT INTO \(embeddings) (chunk_id, embedding)
                 SELECT id, v::vector FROM unnest($1::bigint[], $2::text[]) AS x(id, v)
                 """,
                 [

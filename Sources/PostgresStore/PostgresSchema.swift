@@ -66,15 +66,17 @@ enum PostgresSchema {
         """
     ]
 
-    /// The embeddings table for `dimension`-sized vectors, with its HNSW index (inner product: the vectors are
-    /// normalised, so it ranks as cosine).
-    static func embeddings(dimension: Int) -> String {
+    /// An embeddings table `table` for `dimension`-sized vectors, with its HNSW index (inner product: the vectors
+    /// are normalised, so it ranks as cosine). A publish builds a new model's vectors in a table of the
+    /// generation's own name and renames it `askdocs_embeddings` at its end; its index and constraints keep names
+    /// derived from that first name, unique per generation.
+    static func embeddings(dimension: Int, table: String = "askdocs_embeddings") -> String {
         """
-        CREATE TABLE askdocs_embeddings (
+        CREATE TABLE \(table) (
             chunk_id bigint PRIMARY KEY REFERENCES askdocs_chunks (id) ON DELETE CASCADE,
             embedding vector(\(dimension)) NOT NULL
         );
-        CREATE INDEX askdocs_embeddings_hnsw ON askdocs_embeddings USING hnsw (embedding vector_ip_ops);
+        CREATE INDEX \(table)_hnsw ON \(table) USING hnsw (embedding vector_ip_ops);
         """
     }
 

@@ -2,6 +2,10 @@ import Foundation
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The one writer of a shared index is its working index, a folder of state on one machine: moved with it, the
 /// writer goes on where it stopped; lost, the next run rebuilds it from the files and publishes a consistent
 /// generation over the old one.
@@ -52,5 +56,47 @@ extension SharedIndexCommandTests {
         #expect(try shared.agrees(on: shared.primary))
         #expect(try shared.run(["check"]).status == 0)
         #expect(try rebuilt.run(["check"]).status == 1)
+    }
+
+    @Test("a publish replacing every vector (another retriever) keeps dense searches answering until its commit")
+    func retrieverChangeKeepsReaders() throws {
+        let shared = try Shared(files: 6)
+        #expect(try shared.index().status == 0)
+        let before = try shared.search("rivers", mode: "dense", db: shared.primary)
+        #expect(!before.isEmpty)
+        let other = try EmbedCommandTests.modelFolder("tiny-bert-cls")
+        defer { try? FileManager.default.removeItem(at: other) }
+        // The writer stopped inside its PostgreSQL transaction, after its first batch of new vectors.
+        let writer = try ChildProcess(
+            AskDocsProcess.executable.path, ["reindex", "--retriever", other.path, "--db", shared.primary],
+            environment: ChildProcess.environment(
+                adding: shared.environment.merging(["ASKDOCS_FAULT_INJECTION": "sharing:1:stop"]) { $1 }),
+            error: .file(shared.corpus.workspace.path("writer.err")))
+        let deadline = Date().addingTimeInterval(60)
+        while !ScaleOutTests.isStopped(writer.processIdentifier) && writer.isRunning && Date() < deadline {
+            usleep(10_000)
+        }
+        #expect(ScaleOutTests.isStopped(writer.processIdentifier), "the writer never reached its PostgreSQL publish")
+        // Readers go on with the published generation: its vectors, at once. (Before, the publish dropped their
+        // table first, and every dense search waited for the commit.)
+        let started = Date()
+        let during = try shared.search("rivers", mode: "dense", db: shared.primary + "&lock_timeout=3s")
+        #expect(during.map(\.1) == before.map(\.1))
+        #expect(Date().timeIntervalSince(started) < 3)
+        writer.signal(SIGCONT)
+        try writer.waitUntilExit(timeout: 120)
+        #expect(writer.terminationStatus == 0)
+        // After the commit: the new retriever's vectors, ranking as the working index does.
+        func dense(_ db: String) throws -> [Int] {
+            let result = try shared.run(
+                ["search", "rivers", "--json", "--mode", "dense", "--retriever", other.path], db: db)
+            #expect(result.status == 0, "\(result.standardError)")
+            let json = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+            return (json?["results"] as? [[String: Any]] ?? []).compactMap { $0["chunk_id"] as? Int }
+        }
+        let published = try dense(shared.primary)
+        let local = try dense(shared.working)
+        #expect(!published.isEmpty && published == local)
+        #expect(try shared.run(["check"]).status == 0)
     }
 }
