@@ -77,6 +77,9 @@ extension AskError {
     /// `indexUnavailable`, so that a server says 503 and a balancer tries another replica; anything else `failed`.
     static func failure(_ error: any Error, stage: String) -> AskError {
         if let error = error as? AskError { return error }
+        if let error = error as? PipelineError, case .vectorIndexModelMismatch = error {
+            return AskError(opening: error)
+        }
         if let error = error as? PostgresStoreError, error.isTransient {
             return .indexUnavailable(reason: error.localizedDescription)
         }

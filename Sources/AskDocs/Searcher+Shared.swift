@@ -59,6 +59,7 @@ extension Searcher {
         }
         var searcher = Searcher(index: index, termizer: termizer, retriever: lazy.model)
         searcher.isLexicalOnly = lexicalOnly
+        searcher.vectorModelSetting = PostgresPublisher.vectorModelSetting
         return searcher
     }
 }

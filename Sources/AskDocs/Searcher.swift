@@ -97,6 +97,10 @@ public struct Searcher: Sendable {
     /// Whether the index is BM25-only (it has no vectors by choice): hybrid requests rank by BM25 alone, dense ones
     /// are refused.
     public var isLexicalOnly = false
+    /// The snapshot setting naming the model its vectors were made with, checked against the retriever at every
+    /// dense search: a long-running reader of a shared index sees generations another retriever published (nil for
+    /// an embedded index, whose vector files refuse another model themselves).
+    var vectorModelSetting: String?
 
     /// The embedded database, when the index is one (nil for a shared PostgreSQL store).
     public var store: DocumentStore? { (index as? EmbeddedIndex)?.store }
@@ -210,6 +214,14 @@ public struct Searcher: Sendable {
         -> [(id: Int64, score: Double)]
     {
         guard let retriever else { throw SearchError.noRetriever }
+        if let key = vectorModelSetting, let text = try snapshot.setting(key),
+            let built = try? JSONDecoder().decode(EmbeddingModelIdentity.self, from: Data(text.utf8)),
+            !built.isCompatible(with: retriever.embedder.identity)
+        {
+            // Its query vectors would be compared with another model's: wrong results, or another size's error.
+            throw PipelineError.vectorIndexModelMismatch(
+                built: built.description, requested: retriever.embedder.identity.description)
+        }
         let query =
             try request.queryVector ?? retriever.embedder.embed([request.query], prompt: retriever.queryPrompt)[0]
         return try snapshot.dense(query, limit: limit, filter: request.filter).map { ($0.chunkID, $0.score) }

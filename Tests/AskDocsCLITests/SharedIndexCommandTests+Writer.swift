@@ -59,9 +59,14 @@ extension SharedIndexCommandTests {
     }
 
     @Test("a publish replacing every vector (another retriever) keeps dense searches answering until its commit")
-    func retrieverChangeKeepsReaders() throws {
+    func retrieverChangeKeepsReaders() async throws {
         let shared = try Shared(files: 6)
         #expect(try shared.index().status == 0)
+        // A server that loaded the retriever the index was built with, before the rebuild.
+        let server = try ServeProcess(["--reader", AskCorpus.reader, "--db", shared.primary])
+        let question = ["question": "Where are the rivers?", "mode": "dense", "passages": 3] as [String: Any]
+        let served = try await server.post("/v1/ask", json: question)
+        #expect(served.status == 200, "\(served.text)")
         let before = try shared.search("rivers", mode: "dense", db: shared.primary)
         #expect(!before.isEmpty)
         let other = try EmbedCommandTests.modelFolder("tiny-bert-cls")
@@ -83,6 +88,7 @@ extension SharedIndexCommandTests {
         let during = try shared.search("rivers", mode: "dense", db: shared.primary + "&lock_timeout=3s")
         #expect(during.map(\.1) == before.map(\.1))
         #expect(Date().timeIntervalSince(started) < 3)
+        #expect(try await server.post("/v1/ask", json: question).status == 200)
         writer.signal(SIGCONT)
         try writer.waitUntilExit(timeout: 120)
         #expect(writer.terminationStatus == 0)
@@ -98,5 +104,9 @@ extension SharedIndexCommandTests {
         let local = try dense(shared.working)
         #expect(!published.isEmpty && published == local)
         #expect(try shared.run(["check"]).status == 0)
+        // The server's retriever is not the new vectors' model: it says so, never ranks by another model's vectors.
+        let mismatched = try await server.post("/v1/ask", json: question)
+        #expect(mismatched.status == 500 && mismatched.error?.contains("built with") == true, "\(mismatched.text)")
+        #expect(server.terminate() == 0)
     }
 }
