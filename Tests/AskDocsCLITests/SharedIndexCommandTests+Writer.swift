@@ -83,11 +83,9 @@ extension SharedIndexCommandTests {
         }
         #expect(ScaleOutTests.isStopped(writer.processIdentifier), "the writer never reached its PostgreSQL publish")
         // Readers go on with the published generation: its vectors, at once. (Before, the publish dropped their
-        // table first, and every dense search waited for the commit.)
-        let started = Date()
+        // table first, and every dense search waited for the commit: here, failed at its 3 s lock_timeout.)
         let during = try shared.search("rivers", mode: "dense", db: shared.primary + "&lock_timeout=3s")
         #expect(during.map(\.1) == before.map(\.1))
-        #expect(Date().timeIntervalSince(started) < 3)
         #expect(try await server.post("/v1/ask", json: question).status == 200)
         writer.signal(SIGCONT)
         try writer.waitUntilExit(timeout: 120)
