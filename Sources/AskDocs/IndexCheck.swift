@@ -131,13 +131,14 @@ public struct IndexCheck: Sendable {
             var problems = found.map { IndexProblem(kind: .shared, chunkIDs: [], message: "\(shared.url): \($0)") }
             guard try shared.index.hasSchema() else { return problems }
             let local = try PublishedGeneration.read(from: store)?.number
-            let remote = try shared.index.read { try $0.setting(SharedStore.sourceGenerationSetting) }
-            if let other = try shared.otherWriter(store: store) {
+            let (remote, publisher) = try shared.publishedSource()
+            // Both identities known and different: the database was last written by another writer.
+            if let working = try store.setting(SharedStore.sourceIndexSetting), let publisher, publisher != working {
                 problems.append(
                     IndexProblem(
                         kind: .shared, chunkIDs: [],
-                        message: "\(shared.url) was last published by another working index (\(other.database)), "
-                            + "not this one (\(other.working)): this machine's state is stale, or the other's was "
+                        message: "\(shared.url) was last published by another working index (\(publisher)), "
+                            + "not this one (\(working)): this machine's state is stale, or the other's was "
                             + "rebuilt; the next index or reindex here publishes this one over it"))
             } else if let local, remote != String(local) {
                 problems.append(

@@ -44,13 +44,7 @@ extension Searcher {
         if lexicalOnly && mode == .dense { throw PipelineError.lexicalOnly(database: url.description) }
         if mode != .bm25 && !lexicalOnly {
             let retriever = try lazy.load()
-            if let text = recorded.model,
-                let built = try? JSONDecoder().decode(EmbeddingModelIdentity.self, from: Data(text.utf8)),
-                !built.isCompatible(with: retriever.embedder.identity)
-            {
-                throw PipelineError.vectorIndexModelMismatch(
-                    built: built.description, requested: retriever.embedder.identity.description)
-            }
+            try Self.requireVectorModel(recorded.model, compatibleWith: retriever.embedder.identity)
             if let dimension = recorded.dimension.flatMap(Int.init), dimension != retriever.embedder.dimension {
                 throw PipelineError.vectorIndexModelMismatch(
                     built: "a \(dimension)-dimensional model",
@@ -61,5 +55,17 @@ extension Searcher {
         searcher.isLexicalOnly = lexicalOnly
         searcher.vectorModelSetting = PostgresPublisher.vectorModelSetting
         return searcher
+    }
+
+    /// Throws when `recorded` (a shared index's vector-model setting) names a model whose vectors `identity`'s
+    /// queries cannot be compared with; nothing recorded, or unreadable, is not a refusal.
+    static func requireVectorModel(_ recorded: String?, compatibleWith identity: EmbeddingModelIdentity)
+        throws(PipelineError)
+    {
+        guard let recorded,
+            let built = try? JSONDecoder().decode(EmbeddingModelIdentity.self, from: Data(recorded.utf8)),
+            !built.isCompatible(with: identity)
+        else { return }
+        throw .vectorIndexModelMismatch(built: built.description, requested: identity.description)
     }
 }

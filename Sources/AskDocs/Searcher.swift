@@ -137,6 +137,11 @@ public struct Searcher: Sendable {
     /// `search` inside a read the caller holds (a question reads its passages from the same generation).
     public func search(_ request: SearchRequest, in snapshot: any IndexSnapshot) throws -> [SearchResult] {
         guard request.k > 0 else { return [] }
+        if request.mode != .bm25, !isLexicalOnly, let key = vectorModelSetting, let retriever {
+            // Once per search, not per deepening round: its queries would be compared with another model's vectors
+            // (wrong results, or another size's error).
+            try Self.requireVectorModel(try snapshot.setting(key), compatibleWith: retriever.embedder.identity)
+        }
         // Identical chunks collapse, so a ranking of k chunks can make fewer than k results: rank deeper until k
         // results come out or the ranking runs dry. Ranking 4k (at least 20) from the start also gathers the
         // identical copies just below the last result into its sources.
@@ -214,14 +219,6 @@ public struct Searcher: Sendable {
         -> [(id: Int64, score: Double)]
     {
         guard let retriever else { throw SearchError.noRetriever }
-        if let key = vectorModelSetting, let text = try snapshot.setting(key),
-            let built = try? JSONDecoder().decode(EmbeddingModelIdentity.self, from: Data(text.utf8)),
-            !built.isCompatible(with: retriever.embedder.identity)
-        {
-            // Its query vectors would be compared with another model's: wrong results, or another size's error.
-            throw PipelineError.vectorIndexModelMismatch(
-                built: built.description, requested: retriever.embedder.identity.description)
-        }
         let query =
             try request.queryVector ?? retriever.embedder.embed([request.query], prompt: retriever.queryPrompt)[0]
         return try snapshot.dense(query, limit: limit, filter: request.filter).map { ($0.chunkID, $0.score) }

@@ -30,13 +30,10 @@ public struct SharedStore: Sendable {
         try store.settingStoringIfAbsent(sourceIndexSetting, UUID().uuidString.lowercased())
     }
 
-    /// The identity of the working index the database publishes and of this one, when both are known and differ:
-    /// the database was last written by another writer (this one's state is stale, or another's was).
-    func otherWriter(store: DocumentStore) throws -> (database: String, working: String)? {
-        guard let working = try store.setting(Self.sourceIndexSetting),
-            let database = try index.read({ try $0.setting(Self.sourceIndexSetting) }), database != working
-        else { return nil }
-        return (database, working)
+    /// Which working index (`index`) and which of its generations (`generation`) the database publishes, as
+    /// recorded; nil where nothing is.
+    func publishedSource() throws -> (generation: String?, index: String?) {
+        try index.read { (try $0.setting(Self.sourceGenerationSetting), try $0.setting(Self.sourceIndexSetting)) }
     }
 
     /// Whether `database` names a shared (PostgreSQL) index rather than a file.
@@ -85,9 +82,7 @@ public struct SharedStore: Sendable {
         let publisher = try PostgresPublisher(index: index)
         let local = try PublishedGeneration.read(from: store)?.number
         let identity = try Self.identity(of: store)
-        let (remote, remoteIndex) = try index.read {
-            (try $0.setting(Self.sourceGenerationSetting), try $0.setting(Self.sourceIndexSetting))
-        }
+        let (remote, remoteIndex) = try publishedSource()
         // A database an older build published records no identity: its generation is taken to be this index's.
         let sameWriter = remoteIndex == nil || remoteIndex == identity
         if !force, sameWriter, let local, remote == String(local) { return nil }

@@ -18,14 +18,9 @@ struct ModelsCommandTests {
     static func startStandIn() throws -> (ChildProcess, String) {
         // The stand-in exits when its stdin closes: when the returned process is released or this test process
         // ends, whatever happens.
-        let process = try ChildProcess(
-            "/usr/bin/env",
-            [
-                "python3", tests.appendingPathComponent("HubTests/Support/hub_standin.py").path,
-                "--repo",
-                "tests/tiny-qa=" + tests.appendingPathComponent("TransformerTests/Fixtures/tiny-xlmr-qa").path,
-            ], input: .pipe, output: .pipe)
-        let port = process.readLine()?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let (process, port) = try ChildProcess.standIn(
+            tests.appendingPathComponent("HubTests/Support/hub_standin.py").path,
+            ["--repo", "tests/tiny-qa=" + tests.appendingPathComponent("TransformerTests/Fixtures/tiny-xlmr-qa").path])
         return (process, "http://127.0.0.1:\(port)")
     }
 

@@ -12,16 +12,9 @@ final class HubStandIn: @unchecked Sendable {
 
     /// Serves `repos` (id → folder) with these extra stand-in options (`--drop-after`, `--corrupt`, `--token`...).
     init(repos: [String: URL], options: [String] = []) throws {
-        process = try ChildProcess(
-            "/usr/bin/env",
-            ["python3", Self.script.path] + repos.sorted { $0.key < $1.key }.flatMap { ["--repo", "\($0)=\($1.path)"] }
-                + options, input: .pipe, output: .pipe)
-        guard let line = process.readLine(), let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines))
-        else {
-            process.terminate()
-            throw StandInError(message: "the Hub stand-in did not start")
-        }
-        self.port = port
+        (process, port) = try ChildProcess.standIn(
+            Self.script.path,
+            repos.sorted { $0.key < $1.key }.flatMap { ["--repo", "\($0)=\($1.path)"] } + options)
     }
 
     deinit { stop() }

@@ -318,3 +318,20 @@ extension ChildProcess {
     /// A write to a pipe whose reader exited fails with EPIPE instead of ending the test process.
     private static let ignoreBrokenPipes: Void = { _ = Glibc.signal(SIGPIPE, SIG_IGN) }()
 }
+
+extension ChildProcess {
+    /// Starts a stand-in server, `python3 script arguments…`, that binds a port the system picks, prints it as its
+    /// first line and exits when its standard input closes (so it never outlives the test); the process and port.
+    public static func standIn(_ script: String, _ arguments: [String], error: Stream = .null) throws
+        -> (process: ChildProcess, port: Int)
+    {
+        let process = try ChildProcess(
+            "/usr/bin/env", ["python3", script] + arguments, input: .pipe, output: .pipe, error: error)
+        guard let line = process.readLine(), let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
+            process.terminate()
+            throw Failure(description: "\(URL(fileURLWithPath: script).lastPathComponent) did not start")
+        }
+        return (process, port)
+    }
+}

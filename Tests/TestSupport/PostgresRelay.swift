@@ -24,17 +24,10 @@ public final class PostgresRelay: @unchecked Sendable {
     public init(upstream: String, tls: (certificate: String, key: String)? = nil, frozen: Bool = false) throws {
         guard let components = URLComponents(string: upstream), let host = components.host, let port = components.port
         else { throw Failure(description: "no host and port in \(upstream)") }
-        var arguments = [Self.script.path, "--upstream", "\(host):\(port)"]
+        var arguments = ["--upstream", "\(host):\(port)"]
         if let tls { arguments += ["--tls", tls.certificate, tls.key] }
         if frozen { arguments.append("--frozen") }
-        process = try ChildProcess(
-            "/usr/bin/env", ["python3"] + arguments, input: .pipe, output: .pipe, error: .inherit)
-        guard let line = process.readLine(), let chosen = Int(line.trimmingCharacters(in: .whitespacesAndNewlines))
-        else {
-            process.terminate()
-            throw Failure(description: "pg_relay.py did not start")
-        }
-        self.port = chosen
+        (process, self.port) = try ChildProcess.standIn(Self.script.path, arguments, error: .inherit)
     }
 
     deinit { stop() }
