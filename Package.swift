@@ -45,10 +45,12 @@ let package = Package(
         .systemLibrary(name: "CLibz", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // oneDNN's matmul for the bf16 and int8 (and optional fp32) products; Debian's libdnnl-dev has no pkg-config file.
         .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp"), .linkedLibrary("m")]),
+        // Element-wise loops over every activation (GELU, softmax), compiled per instruction set and picked at load.
+        .target(name: "CKernels"),
 
         // MARK: Models and text
         .target(name: "Tokenizers", swiftSettings: swiftSettings),
-        .target(name: "Transformer", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: swiftSettings),
+        .target(name: "Transformer", dependencies: ["COpenBLAS", "CDNNL", "CKernels"], swiftSettings: swiftSettings),
         // Hidden tool for scripts/bench (speed and full-size parity); not a product.
         .executableTarget(
             name: "TransformerBench", dependencies: ["Transformer", "Retrieval"], swiftSettings: swiftSettings),
@@ -169,7 +171,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TransformerTests", dependencies: ["Transformer", "CDNNL", "TestSupport"],
+            name: "TransformerTests", dependencies: ["Transformer", "CDNNL", "CKernels", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -255,6 +255,22 @@ int cdnnl_int8_weight_bits(void) {
 
 // MARK: Conversions
 
+// Activation rounding (bf16) and quantization (u8) run once per product over every activation, so they are
+// compiled for AVX-512 and AVX2 beside the baseline and picked at load (ifunc); every variant computes the same
+// values.
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define CDNNL_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CDNNL_VECTOR_CLONES
+#endif
+
+// Round half to even by the float adder (1.5 × 2^23 pushes the fraction out), what nearbyintf does in the default
+// rounding mode for |v| < 2^22; unlike a call to nearbyintf it vectorises. Quantized values stay within ±255.
+static inline float round_half_even(float v) {
+    const float magic = 12582912.0f;
+    return (v + magic) - magic;
+}
+
 static inline uint16_t to_bf16(float f) {
     uint32_t u;
     memcpy(&u, &f, sizeof u);
@@ -263,6 +279,7 @@ static inline uint16_t to_bf16(float f) {
     return (uint16_t)(u >> 16);
 }
 
+CDNNL_VECTOR_CLONES
 void cdnnl_rows_to_bf16(const float *x, int64_t rows, int64_t cols, int64_t ldx, uint16_t *out) {
     for (int64_t r = 0; r < rows; r++) {
         const float *row = x + r * ldx;
@@ -271,22 +288,39 @@ void cdnnl_rows_to_bf16(const float *x, int64_t rows, int64_t cols, int64_t ldx,
     }
 }
 
+CDNNL_VECTOR_CLONES
 void cdnnl_rows_to_u8(
     const float *x, int64_t rows, int64_t cols, int64_t ldx, uint8_t *out, float *scales, int32_t *zeros) {
+    enum { lanes = 16 };
     for (int64_t r = 0; r < rows; r++) {
         const float *row = x + r * ldx;
+        // Independent lanes, so the minimum and maximum vectorise without reordering a reduction (either is exact
+        // in any order, and every lane starts at 0 as the range must contain 0).
+        float lo_lanes[lanes] = {0}, hi_lanes[lanes] = {0};
+        int64_t c = 0;
+        for (; c + lanes <= cols; c += lanes) {
+            for (int j = 0; j < lanes; j++) {
+                float v = row[c + j];
+                lo_lanes[j] = v < lo_lanes[j] ? v : lo_lanes[j];
+                hi_lanes[j] = v > hi_lanes[j] ? v : hi_lanes[j];
+            }
+        }
         float lo = 0, hi = 0;
-        for (int64_t c = 0; c < cols; c++) {
+        for (int j = 0; j < lanes; j++) {
+            lo = lo_lanes[j] < lo ? lo_lanes[j] : lo;
+            hi = hi_lanes[j] > hi ? hi_lanes[j] : hi;
+        }
+        for (; c < cols; c++) {
             lo = row[c] < lo ? row[c] : lo;
             hi = row[c] > hi ? row[c] : hi;
         }
         float scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
-        float zero = nearbyintf(-lo / scale);
+        float zero = round_half_even(-lo / scale);
         zero = zero < 0 ? 0 : zero > 255 ? 255 : zero;
         uint8_t *o = out + r * cols;
-        for (int64_t c = 0; c < cols; c++) {
-            float q = nearbyintf(row[c] / scale) + zero;
-            o[c] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+        for (c = 0; c < cols; c++) {
+            float q = round_half_even(row[c] / scale) + zero;
+            o[c] = (uint8_t)(int32_t)(q < 0 ? 0 : q > 255 ? 255 : q);
         }
         scales[r] = scale;
         zeros[r] = (int32_t)zero;

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 
@@ -134,14 +135,16 @@ package enum Kernels {
     ) {
         let shared = SharedPointer(y)
         Parallel.forEachChunk(count: rows, grain: 16) { range in
+            if activation == .gelu {
+                // `geluReference` in C, compiled per instruction set (AVX-512 where there is one): the same bits.
+                ckernels_bias_gelu(shared.base + range.lowerBound * width, Int64(range.count), Int64(width), bias)
+                return
+            }
             for row in range {
                 let r = shared.base + row * width
                 switch activation {
                 case .gelu:
-                    for i in 0..<width {
-                        let x = r[i] + bias[i]
-                        r[i] = 0.5 * x * (1 + FastMath.erf(x * 0.707_106_781_186_547_5))
-                    }
+                    break
                 case .geluTanh:
                     for i in 0..<width {
                         let x = r[i] + bias[i]
@@ -160,6 +163,12 @@ package enum Kernels {
                 }
             }
         }
+    }
+
+    /// `gelu(x)` as `biasActivation` computes it (erf form, `FastMath`); the C kernel must equal it bit for bit.
+    @inline(__always)
+    package static func geluReference(_ x: Float) -> Float {
+        0.5 * x * (1 + FastMath.erf(x * 0.707_106_781_186_547_5))
     }
 
     /// Normalises one row in place: `(v - mean) / sqrt(var + eps) · gamma + beta`, statistics in Double.
@@ -206,8 +215,14 @@ package enum Kernels {
         }
     }
 
-    /// Softmax of rows `rows` (each `width` long) in place, on the calling thread.
+    /// Softmax of rows `rows` (each `width` long) in place, on the calling thread: `softmaxRowsReference` in C,
+    /// compiled per instruction set (AVX-512 where there is one), the same bits.
     package static func softmaxRowsSerial(_ scores: UnsafeMutablePointer<Float>, rows: Range<Int>, width: Int) {
+        ckernels_softmax_rows(scores + rows.lowerBound * width, Int64(rows.count), Int64(width))
+    }
+
+    /// The softmax `softmaxRowsSerial` computes, in Swift: what the C kernel is tested against.
+    package static func softmaxRowsReference(_ scores: UnsafeMutablePointer<Float>, rows: Range<Int>, width: Int) {
         for row in rows {
             let r = scores + row * width
             var m0 = -Float.infinity, m1 = -Float.infinity, m2 = -Float.infinity, m3 = -Float.infinity

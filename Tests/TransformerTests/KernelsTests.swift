@@ -28,6 +28,42 @@ struct KernelsTests {
         #expect(worst < 6e-7)
     }
 
+    @Test("the C GELU kernel (this CPU's variant) gives the Swift reference's bits on every kind of input")
+    func geluKernelBits() {
+        // Widths past every vector width with a tail; values over the whole range, the saturated ends, ±0,
+        // subnormals and the exp cut-off, each shifted by a bias.
+        let width = 1024 + 13
+        var inputs: [Float] = (0..<(3 * width)).map { i in -12 + Float(i) * (24 / Float(3 * width)) }
+        inputs[0] = 0
+        inputs[1] = -0.0
+        inputs[2] = .leastNonzeroMagnitude
+        inputs[3] = -200
+        inputs[4] = 200
+        inputs[5] = -13.2  // -a·a just past exp's cut-off (-87.34)
+        let bias: [Float] = (0..<width).map { Float($0 % 7) * 0.03 - 0.09 }
+        var y = inputs
+        Kernels.biasActivation(&y, rows: 3, width: width, bias: bias, activation: .gelu)
+        var mismatches = 0
+        for (i, x) in inputs.enumerated() {
+            let expected = Kernels.geluReference(x + bias[i % width])
+            if expected.bitPattern != y[i].bitPattern { mismatches += 1 }
+        }
+        #expect(mismatches == 0, "\(mismatches) of \(inputs.count) values differ from FastMath's GELU")
+    }
+
+    @Test("the C softmax kernel gives the Swift reference's bits, for widths with and without a tail")
+    func softmaxKernelBits() {
+        for width in [1, 3, 4, 17, 384, 509] {
+            let rows = 5
+            var scores = (0..<(rows * width)).map { i in Float((i * 7919) % 1000) * 0.037 - 18 }
+            scores[0] = -1e30  // a masked position: exp gives exactly 0
+            var expected = scores
+            Kernels.softmaxRowsSerial(&scores, rows: 0..<rows, width: width)
+            Kernels.softmaxRowsReference(&expected, rows: 0..<rows, width: width)
+            #expect(scores.map(\.bitPattern) == expected.map(\.bitPattern), "width \(width)")
+        }
+    }
+
     @Test("activations: exact GELU, tanh GELU, ReLU and SiLU against their formulas")
     func activations() {
         let inputs: [Float] = [-5, -1.5, -0.25, 0, 0.3, 1, 2.5, 7]

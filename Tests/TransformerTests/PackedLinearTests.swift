@@ -97,6 +97,36 @@ struct PackedLinearTests {
         }
     }
 
+    @Test("int8 activations: long strided rows (the vectorised path) equal a scalar round-half-to-even reference")
+    func activationQuantizationLongRows() {
+        let (rows, columns, ldx) = (3, 4096 + 7, 4096 + 10)
+        var x = [Float](repeating: 0, count: rows * ldx)
+        let noise = Self.values(rows * columns, seed: 11)
+        for column in 0..<columns {
+            // Row 0: multiples of 1/16 over [-16, 15.875], so scale is exactly 1/8 and half the values are ties.
+            x[column] = Float((column * 37) % 511 - 256) * 0.0625
+            x[ldx + column] = noise[columns + column]
+            x[2 * ldx + column] = noise[2 * columns + column]
+        }
+        x[columns - 1] = -16
+        x[ldx + columns - 1] = 5  // extremes in the tail, past the last full block of lanes
+        x[2 * ldx + columns - 2] = -7
+        var u = [UInt8](repeating: 0, count: rows * columns)
+        var scales = [Float](repeating: 0, count: rows)
+        var zeros = [Int32](repeating: 0, count: rows)
+        cdnnl_rows_to_u8(x, Int64(rows), Int64(columns), Int64(ldx), &u, &scales, &zeros)
+        for row in 0..<rows {
+            let values = x[(row * ldx)..<(row * ldx + columns)]
+            let (lo, hi) = (min(0, values.min()!), max(0, values.max()!))
+            let scale = (hi - lo) / 255
+            let zero = min(max((-lo / scale).rounded(.toNearestOrEven), 0), 255)
+            let expected = values.map { UInt8(min(max(($0 / scale).rounded(.toNearestOrEven) + zero, 0), 255)) }
+            #expect(scales[row] == scale && zeros[row] == Int32(zero))
+            #expect(Array(u[(row * columns)..<((row + 1) * columns)]) == expected, "row \(row)")
+        }
+        #expect(scales[0] == 0.125)
+    }
+
     @Test("bf16: the product equals the exact product of bf16-rounded inputs within fp32 summation error")
     func bf16MatchesRoundedReference() throws {
         let (rows, inputs, outputs) = (5, 257, 130)
