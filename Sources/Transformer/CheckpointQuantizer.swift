@@ -3,9 +3,10 @@ import Foundation
 
 /// Writes a model's weights with the encoder's dense layers stored in bf16 or int8, which `EncoderModel` loads in
 /// that precision without converting: bf16 as BF16 tensors (round to nearest even), int8 as `NAME.weight` (I8)
-/// with `NAME.weight_scale` (F32, one scale per output) but the feed-forward output projections as stored, since
-/// int8 runs them in fp32 (`Precision.feedForwardOutputPrecision`), quantized exactly as the engine quantizes fp32 weights
-/// when it loads them, so the written model computes the same logits as the original run in that precision.
+/// with `NAME.weight_scale` (F32, one scale per output), except the feed-forward output projections where int8
+/// runs them in fp32 (7-bit weights: `Precision.feedForwardOutputPrecision`), copied as stored; quantized exactly
+/// as the engine quantizes fp32 weights when it loads them, so the written model computes the same logits as the
+/// original run in that precision.
 /// Every other tensor (embeddings, biases, LayerNorms, heads) is copied as stored.
 public struct CheckpointQuantizer: Sendable {
     /// The `__metadata__` key naming the precision a checkpoint's dense layers are stored in.
@@ -77,8 +78,10 @@ public struct CheckpointQuantizer: Sendable {
         var entries: [SafetensorsStreamWriter.Entry] = []
         var report = Report(convertedTensors: 0, copiedTensors: 0, bytes: 0)
         for name in checkpoint.tensorNames {
-            // Layers the precision keeps in fp32 (int8's feed-forward output) are copied as stored.
-            let target = Self.isFeedForwardOutput(name) ? precision.feedForwardOutputPrecision : precision
+            // Layers the precision keeps out of its own arithmetic (int8's feed-forward output) are copied as
+            // stored, so the copy does not depend on this CPU: the engine converts them at load (bf16 where native).
+            let keptOut = Self.isFeedForwardOutput(name) && precision.feedForwardOutputPrecision != precision
+            let target = keptOut ? Precision.fp32 : precision
             if dense.contains(name) && target != .fp32 {
                 entries += try converted(checkpoint, name)
                 report.convertedTensors += 1

@@ -52,7 +52,7 @@ struct EncoderLayerWeights: Sendable {
         let queryKeyValue: PackedLinear
         let attentionOutput: PackedLinear
         let intermediate: PackedLinear
-        /// nil when the precision keeps it fp32 (`Precision.feedForwardOutputPrecision`): OpenBLAS reads `output`.
+        /// nil when the precision runs it in fp32 (`Precision.feedForwardOutputPrecision`): OpenBLAS reads `output`.
         let output: PackedLinear?
     }
 
@@ -91,7 +91,9 @@ struct EncoderLayerWeights: Sendable {
                 stacking: [intermediate.stored], name: prefix + "intermediate.dense", precision: precision),
             output: precision.feedForwardOutputPrecision == .fp32
                 ? nil
-                : try PackedLinear(stacking: [output.stored], name: prefix + "output.dense", precision: precision))
+                : try PackedLinear(
+                    stacking: [output.stored], name: prefix + "output.dense",
+                    precision: precision.feedForwardOutputPrecision))
         for linear in [query, key, value, attentionOutput, intermediate] + (packed?.output == nil ? [] : [output]) {
             linear.stored.releaseResidentPages()
         }

@@ -53,8 +53,9 @@ struct CheckpointQuantizerTests {
             for (name, info) in original.tensors {
                 let stored = try #require(written.tensors[name], "\(name) missing")
                 #expect(stored.shape == info.shape)
-                // int8 keeps the feed-forward output projections fp32, so they are copied.
-                let kept = precision == .int8 && CheckpointQuantizer.isFeedForwardOutput(name)
+                // int8 with 7-bit weights (no VNNI) keeps the feed-forward output projections fp32: copied.
+                let kept =
+                    precision.feedForwardOutputPrecision != precision && CheckpointQuantizer.isFeedForwardOutput(name)
                 if dense.contains(name) && !kept {
                     #expect(stored.dtype == (precision == .int8 ? .i8 : .bf16), "\(name)")
                     if precision == .int8 { #expect(written.tensors[name + "_scale"]?.shape == [info.shape[0]]) }
@@ -65,8 +66,14 @@ struct CheckpointQuantizerTests {
                 // Aligned to the element size, so F32 maps without a copy.
                 #expect(stored.byteRange.lowerBound % stored.dtype.byteSize == 0, "\(name) misaligned")
             }
-            let scales = precision == .int8 ? dense.filter { !CheckpointQuantizer.isFeedForwardOutput($0) }.count : 0
-            #expect(scales == (precision == .int8 ? 5 * directory.config.layerCount : 0))
+            let quantizedPerLayer = precision.feedForwardOutputPrecision == precision ? 6 : 5
+            let scales =
+                precision == .int8
+                ? dense.filter {
+                    precision.feedForwardOutputPrecision == precision || !CheckpointQuantizer.isFeedForwardOutput($0)
+                }
+                .count : 0
+            #expect(scales == (precision == .int8 ? quantizedPerLayer * directory.config.layerCount : 0))
             #expect(written.tensors.count == original.tensors.count + scales)
             let bytes = try FileManager.default.attributesOfItem(atPath: written.url.path)[.size] as? Int ?? 0
             let originalBytes =
