@@ -127,6 +127,10 @@ final class PostgresSession: @unchecked Sendable {
                 case "57014"? where message.contains("statement timeout"):  // query_canceled by statement_timeout
                     return .statementTimedOut(
                         url: url.description, limit: PostgresURL.duration(statementTimeout ?? 0))
+                // serialization_failure (also what a replica reports for a conflict with recovery) and
+                // deadlock_detected: the server rolled the statement back, and the same statement may succeed now.
+                case let state? where state == "40001" || state == "40P01":
+                    return .cancelledByConflict(url: url.description, sqlState: state, message: message)
                 default:
                     return .statementFailed(url: url.description, sqlState: fields.sqlState, message: message)
                 }

@@ -26,12 +26,16 @@ public enum PostgresStoreError: LocalizedError, Equatable, Sendable {
     case statementTimedOut(url: String, limit: String)
     /// A statement waited past the lock timeout for a lock another session holds.
     case lockTimedOut(url: String, limit: String)
+    /// The server cancelled a statement that conflicted with concurrent work: on a replica, changes replayed from
+    /// the primary (a publish swapping tables), or a serialization failure or deadlock (SQLSTATE 40001, 40P01).
+    case cancelledByConflict(url: String, sqlState: String, message: String)
 
     /// Whether the same request may succeed later with nothing changed here: the server was unreachable, ended the
     /// session, or was too slow or too busy this time.
     public var isTransient: Bool {
         switch self {
-        case .connectionFailed, .connectionLost, .statementTimedOut, .lockTimedOut, .writerBusy: true
+        case .connectionFailed, .connectionLost, .statementTimedOut, .lockTimedOut, .writerBusy, .cancelledByConflict:
+            true
         default: false
         }
     }
@@ -68,6 +72,9 @@ public enum PostgresStoreError: LocalizedError, Equatable, Sendable {
             "waited longer than lock_timeout=\(limit) for a lock another session holds at \(url) (a full rebuild "
                 + "being published, or a statement run by hand); try again when it has finished, or raise "
                 + "lock_timeout in the database URL"
+        case .cancelledByConflict(let url, let sqlState, let message):
+            "PostgreSQL at \(url) cancelled a statement that conflicted with concurrent work (SQLSTATE \(sqlState): "
+                + "\(message)); nothing was changed, so try again"
         }
     }
 

@@ -50,6 +50,43 @@ struct PostgresConnectionPoolTests {
         #expect(Date().timeIntervalSince(started) < 30)
     }
 
+    @Test("a serialization failure the server reports is a transient cancelledByConflict; the session goes on")
+    func serializationFailure() throws {
+        let url = try PostgresURL(try PostgresTestCluster.freshSchema("conflict").primary)
+        let (first, second) = (PostgresConnectionPool(url: url), PostgresConnectionPool(url: url))
+        try first.withSession { a throws in
+            try a.execute("CREATE SCHEMA IF NOT EXISTS \(a.url.schema!); CREATE TABLE marks (x int)")
+            try second.withSession { b throws in
+                // Write skew: each reads what the other writes. The first commit wins; the second cannot serialize.
+                try a.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                try b.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                _ = try a.query("SELECT count(*) FROM marks WHERE x = 1")
+                _ = try b.query("SELECT count(*) FROM marks WHERE x = 2")
+                try a.execute("INSERT INTO marks VALUES (2)")
+                try b.execute("INSERT INTO marks VALUES (1)")
+                try a.execute("COMMIT")
+                #expect {
+                    try b.execute("COMMIT")
+                } throws: { error in
+                    guard let error = error as? PostgresStoreError,
+                        case .cancelledByConflict(_, let state, _) = error
+                    else { return false }
+                    return state == "40001" && error.isTransient && !error.localizedDescription.contains("\n")
+                        && error.localizedDescription.contains("try again")
+                }
+                #expect(!b.isBroken)
+                // A deadlock is reported the same way (raised here: two sessions need not race for it).
+                #expect {
+                    try b.query("DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$")
+                } throws: { error in
+                    guard case .cancelledByConflict(_, "40P01", _)? = error as? PostgresStoreError else { return false }
+                    return true
+                }
+                #expect(try b.query("SELECT count(*) FROM marks")[0].value(0, Int.self) == 1)
+            }
+        }
+    }
+
     @Test("the one-line message names the server and says what to do")
     func message() {
         let error = PostgresStoreError.connectionLost(url: "postgres://a@h:5432/d", reason: "terminating connection")
