@@ -126,7 +126,9 @@ extension ForwardPass {
         var lookups: [(word: Int, position: Int)] = []
         lookups.reserveCapacity(tokens)
         for feature in batch {
-            for (id, position) in zip(feature.ids, model.positions(feature.ids)) { lookups.append((Int(id), position)) }
+            for (id, position) in zip(feature.ids, model.configuration.positionIDs(for: feature.ids)) {
+                lookups.append((Int(id), position))
+            }
         }
         // Tokens repeat (the same word or position in several windows): workers own column blocks, never rows.
         let source = UncheckedSendable(dSum)

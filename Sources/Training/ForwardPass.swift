@@ -149,7 +149,7 @@ final class ForwardPass {
         let sum = arena.floats(tokens * h)
         var row = 0
         for feature in batch {
-            for (id, position) in zip(feature.ids, model.positions(feature.ids)) {
+            for (id, position) in zip(feature.ids, model.configuration.positionIDs(for: feature.ids)) {
                 let out = sum + row * h
                 let word = e.words.values + Int(id) * h
                 let place = e.positions.values + position * h

@@ -96,18 +96,6 @@ public final class QuestionAnsweringGradients: @unchecked Sendable {
         }
     }
 
-    /// Position ids as Hugging Face computes them (RoBERTa counts from `padding_idx + 1`, BERT from 0).
-    func positions(_ ids: [Int32]) -> [Int] {
-        let pad = configuration.padTokenID
-        guard configuration.modelType.usesPaddingOffsetPositions else { return Array(ids.indices) }
-        var seen = 0
-        return ids.map { id in
-            if Int(id) == pad { return pad }
-            seen += 1
-            return pad + seen
-        }
-    }
-
     /// Adds the gradients of the batch's mean loss to `parameters` and returns that loss; `dropout` of nil (or
     /// zero rates) runs the model deterministically, otherwise masks come from `seed` and `step`.
     public func accumulate(

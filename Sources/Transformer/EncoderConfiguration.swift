@@ -172,3 +172,17 @@ extension DecodingError {
         }
     }
 }
+
+extension EncoderConfiguration {
+    /// Position ids as Hugging Face computes them: RoBERTa counts non-padding tokens from `padding_idx + 1`
+    /// and gives padding tokens `padding_idx`; BERT numbers tokens from 0. The forward pass and training share it.
+    public func positionIDs(for sequence: [Int32]) -> [Int] {
+        guard modelType.usesPaddingOffsetPositions else { return Array(sequence.indices) }
+        var seen = 0
+        return sequence.map { id in
+            if Int(id) == padTokenID { return padTokenID }
+            seen += 1
+            return padTokenID + seen
+        }
+    }
+}

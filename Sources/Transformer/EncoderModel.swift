@@ -62,18 +62,8 @@ public final class EncoderModel: Sendable {
         try planner.map(sequences, length: \.count) { try hiddenStates($0) }
     }
 
-    /// Position ids as Hugging Face computes them: RoBERTa counts non-padding tokens from `padding_idx + 1`
-    /// and gives padding tokens `padding_idx`; BERT numbers tokens from 0.
-    public func positionIDs(for sequence: [Int32]) -> [Int] {
-        let pad = configuration.padTokenID
-        guard configuration.modelType.usesPaddingOffsetPositions else { return Array(sequence.indices) }
-        var seen = 0
-        return sequence.map { id in
-            if Int(id) == pad { return pad }
-            seen += 1
-            return pad + seen
-        }
-    }
+    /// Position ids as Hugging Face computes them (`EncoderConfiguration.positionIDs(for:)`).
+    public func positionIDs(for sequence: [Int32]) -> [Int] { configuration.positionIDs(for: sequence) }
 
     /// Checks ids and lengths so the forward pass never reads outside a table.
     func validate(_ sequences: [[Int32]]) throws {
