@@ -4,7 +4,7 @@ import Transformer
 /// The element-wise and row-wise steps of the forward and backward passes, on raw rows; callers guarantee sizes.
 enum TrainingKernels {
     /// `out = LayerNorm(z)` row by row, keeping `xhat = (z - mean)·rstd` and `rstd` for the backward pass.
-    /// Statistics in Double and the output rounded as the inference kernel does, so both give the same values.
+    /// Statistics from the inference kernel's `Kernels.layerNormStatistics`, so both give the same values.
     static func layerNormForward(
         _ z: UnsafePointer<Float>, rows: Int, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         epsilon: Float, xhat: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
@@ -19,16 +19,7 @@ enum TrainingKernels {
                 let v = source.value + row * width
                 let x = normalized.base + row * width
                 let o = out.base + row * width
-                var sum: Double = 0
-                for i in 0..<width { sum += Double(v[i]) }
-                let mean = sum / Double(width)
-                var squares: Double = 0
-                for i in 0..<width {
-                    let d = Double(v[i]) - mean
-                    squares += d * d
-                }
-                let r = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
-                let m = Float(mean)
+                let (m, r) = Kernels.layerNormStatistics(v, width: width, epsilon: epsilon)
                 deviations.base[row] = r
                 for i in 0..<width {
                     let n = (v[i] - m) * r

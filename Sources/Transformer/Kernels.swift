@@ -177,6 +177,16 @@ package enum Kernels {
         _ v: UnsafeMutablePointer<Float>, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         epsilon: Float, output: UnsafeMutablePointer<Float>
     ) {
+        let (m, rstd) = layerNormStatistics(v, width: width, epsilon: epsilon)
+        for i in 0..<width { output[i] = (v[i] - m) * rstd * gamma[i] + beta[i] }
+    }
+
+    /// A row's mean and `1 / sqrt(variance + eps)`, computed in Double and rounded to Float: what inference and
+    /// training both normalise with, so their LayerNorms give the same values.
+    @inline(__always)
+    package static func layerNormStatistics(_ v: UnsafePointer<Float>, width: Int, epsilon: Float) -> (
+        mean: Float, rstd: Float
+    ) {
         var sum: Double = 0
         for i in 0..<width { sum += Double(v[i]) }
         let mean = sum / Double(width)
@@ -185,9 +195,7 @@ package enum Kernels {
             let d = Double(v[i]) - mean
             squares += d * d
         }
-        let rstd = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
-        let m = Float(mean)
-        for i in 0..<width { output[i] = (v[i] - m) * rstd * gamma[i] + beta[i] }
+        return (Float(mean), Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot()))
     }
 
     /// `hidden = LayerNorm(y + bias + hidden)` row by row (y is used as scratch).
