@@ -78,11 +78,10 @@ public struct CheckpointQuantizer: Sendable {
         var entries: [SafetensorsStreamWriter.Entry] = []
         var report = Report(convertedTensors: 0, copiedTensors: 0, bytes: 0)
         for name in checkpoint.tensorNames {
-            // Layers the precision keeps out of its own arithmetic (int8's feed-forward output) are copied as
-            // stored, so the copy does not depend on this CPU: the engine converts them at load (bf16 where native).
+            // A layer this CPU runs outside the precision (int8's feed-forward output with 7-bit weights) is
+            // copied as stored, as the engine reads it.
             let keptOut = Self.isFeedForwardOutput(name) && precision.feedForwardOutputPrecision != precision
-            let target = keptOut ? Precision.fp32 : precision
-            if dense.contains(name) && target != .fp32 {
+            if dense.contains(name) && !keptOut {
                 entries += try converted(checkpoint, name)
                 report.convertedTensors += 1
             } else {

@@ -135,16 +135,12 @@ package enum Kernels {
     ) {
         let shared = SharedPointer(y)
         Parallel.forEachChunk(count: rows, grain: 16) { range in
-            if activation == .gelu {
-                // `geluReference` in C, compiled per instruction set (AVX-512 where there is one): the same bits.
-                ckernels_bias_gelu(shared.base + range.lowerBound * width, Int64(range.count), Int64(width), bias)
-                return
-            }
             for row in range {
                 let r = shared.base + row * width
                 switch activation {
                 case .gelu:
-                    break
+                    // `geluReference` in C, compiled per instruction set (AVX-512 where there is one): the same bits.
+                    ckernels_bias_gelu(r, 1, Int64(width), bias)
                 case .geluTanh:
                     for i in 0..<width {
                         let x = r[i] + bias[i]
